@@ -1,0 +1,34 @@
+/**
+ * Drives an emulator's `/_emulator/*` test controls over HTTP (what tests and benchmarks use; they need not
+ * run in the emulator's process).
+ */
+import type { InjectedFault } from './server';
+
+export class EmulatorControls {
+  constructor(private readonly baseUrl: string) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await fetch(`${this.baseUrl}/_emulator/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} /_emulator/${path} → ${res.status} ${await res.text()}`);
+    return res;
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return (await (await this.call('GET', 'counters')).json()) as Record<string, number>;
+  }
+
+  /** Total calls whose "METHOD template" key matches. */
+  async countMatching(pattern: RegExp): Promise<number> {
+    const counters = await this.counters();
+    return Object.entries(counters).filter(([k]) => pattern.test(k)).reduce((n, [, v]) => n + v, 0);
+  }
+
+  async resetCounters(): Promise<void> { await this.call('DELETE', 'counters'); }
+  async setLatency(ms: number): Promise<void> { await this.call('PUT', 'latency', { ms }); }
+  async injectFault(fault: InjectedFault): Promise<void> { await this.call('POST', 'faults', fault); }
+  async clearFaults(): Promise<void> { await this.call('DELETE', 'faults'); }
+}
