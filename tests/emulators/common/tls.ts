@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from '../../../shared/app-info';
 
 export interface SandboxCertificate {
   certPath: string;
@@ -16,18 +17,8 @@ export interface SandboxCertificate {
 }
 
 /** Where the sandbox keeps generated material; relative to the repository root, git-ignored. */
-export const DEFAULT_CERT_DIR = path.join(repositoryRoot(), '.sandbox', 'tls');
+export const DEFAULT_CERT_DIR = path.join(packageRoot(), '.sandbox', 'tls');
 
-/** The folder holding package.json, whether this runs from the sources or from dist/. */
-export function repositoryRoot(from: string = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${from}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 export function ensureSandboxCertificate(dir: string = DEFAULT_CERT_DIR): SandboxCertificate {
   const certPath = path.join(dir, 'sandbox-ca.pem');

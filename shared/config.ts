@@ -1,0 +1,97 @@
+/**
+ * Every app setting the sync reads, validated once at start. A missing or malformed setting stops
+ * start-up with one message naming every problem (ConfigurationError); nothing reads process.env
+ * elsewhere. Each setting is documented, with a sandbox value, in local.settings.sample.json — a unit
+ * test keeps the two in step.
+ */
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const httpsUrl = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const positiveInt = (fallback: number) => z.coerce.number().int('must be a whole number').positive('must be > 0').default(fallback);
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Setting name → schema. The names are the app settings' own (Azure App Settings / local.settings.json). */
+export const settingsSchema = z.object({
+  /** Storage for the Functions host and our queues and tables. */
+  AzureWebJobsStorage: z.string().min(1, 'is required (a storage connection string, or UseDevelopmentStorage=true)'),
+  SYNC_TENANT_ID: guid,
+  SYNC_CLIENT_ID: guid,
+  SYNC_CLIENT_SECRET: z.string().min(1, 'is required'),
+  SYNC_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  SYNC_GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com/v1.0'),
+  SYNC_DATAVERSE_URL: httpsUrl,
+  /** Public base of this app's HTTP functions, ending in /api: Graph posts notifications there. */
+  SYNC_PUBLIC_BASE_URL: httpsUrl,
+  /** App ID URI (or client id) of the admin API: the audience of admin tokens. */
+  SYNC_ADMIN_API_AUDIENCE: z.string().min(1).default('api://crm-exchange-sync'),
+  /** Optional shared secrets for the Dataverse webhook's HttpHeader auth; two during a rotation. */
+  SYNC_DATAVERSE_WEBHOOK_SECRETS: list.default([]),
+  SYNC_WORK_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name').default('sync-work'),
+  SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX: positiveInt(4),
+  SYNC_LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface SyncConfig {
+  storageConnection: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  authority: string;
+  graphBaseUrl: string;
+  dataverseUrl: string;
+  publicBaseUrl: string;
+  adminApiAudience: string;
+  dataverseWebhookSecrets: string[];
+  workQueue: string;
+  graphMaxConcurrencyPerMailbox: number;
+  logLevel: Settings['SYNC_LOG_LEVEL'];
+}
+
+/** Reads and validates the settings; throws ConfigurationError naming every bad one. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): SyncConfig {
+  // Empty strings count as missing: an app setting left blank is a mistake, not a value.
+  const present = Object.fromEntries(
+    Object.keys(settingsSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      parsed.error.issues.map((issue) => ({
+        setting: String(issue.path[0] ?? '(settings)'),
+        problem: issue.code === 'invalid_type' && present[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+      })),
+    );
+  }
+  const s = parsed.data;
+  return {
+    storageConnection: s.AzureWebJobsStorage,
+    tenantId: s.SYNC_TENANT_ID,
+    clientId: s.SYNC_CLIENT_ID,
+    clientSecret: s.SYNC_CLIENT_SECRET,
+    authority: `${s.SYNC_AUTHORITY_HOST}/${s.SYNC_TENANT_ID}`,
+    graphBaseUrl: s.SYNC_GRAPH_BASE_URL,
+    dataverseUrl: s.SYNC_DATAVERSE_URL,
+    publicBaseUrl: s.SYNC_PUBLIC_BASE_URL,
+    adminApiAudience: s.SYNC_ADMIN_API_AUDIENCE,
+    dataverseWebhookSecrets: s.SYNC_DATAVERSE_WEBHOOK_SECRETS,
+    workQueue: s.SYNC_WORK_QUEUE,
+    graphMaxConcurrencyPerMailbox: s.SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX,
+    logLevel: s.SYNC_LOG_LEVEL,
+  };
+}
+
+let cached: SyncConfig | undefined;
+
+/** The process's configuration, validated on first use (function modules call it at load = start). */
+export function getConfig(): SyncConfig {
+  cached ??= loadConfig();
+  return cached;
+}
