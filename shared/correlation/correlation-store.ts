@@ -1,0 +1,230 @@
+/**
+ * The correlation table (Azure Table Storage). Keys are chosen so that each look-up is one point read:
+ * - the link itself:        PartitionKey `crm|<recordType>|<crmId>`, RowKey `link`
+ *   (found from a Dataverse change, whatever the owner was before — an owner change moves the item between
+ *   mailboxes, so the mailbox cannot be part of this key);
+ * - the Graph-side index:   PartitionKey `mailbox|<mailboxUserId>`, RowKey base64url(<graphId>)
+ *   (found from a Graph notification or delta, which know the mailbox and the item id; the partition also
+ *   lists every linked item of a mailbox, for disable and reconciliation).
+ * The two live in different partitions, so they cannot share a transaction: the link row is the truth and
+ * is written first with an ETag condition; the index is derived from it and upserted after (an index row
+ * left behind by a crash is detected on read, because it must point back to a link naming the same id).
+ */
+import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { RecordType } from '../mappings/field-mapping';
+import { tableClient } from '../storage';
+import type { SyncLink } from './link';
+
+export const LINKS_TABLE = 'SyncLinks';
+
+/** Raised when a conditional write lost a race: re-read and decide again. */
+export class LinkConflictError extends Error {
+  constructor(readonly recordType: RecordType, readonly crmId: string, reason: string) {
+    super(`Correlation link ${recordType} ${crmId} changed concurrently (${reason}); re-read and retry`);
+    this.name = 'LinkConflictError';
+  }
+}
+
+interface LinkEntity {
+  partitionKey: string;
+  rowKey: string;
+  recordType: string;
+  crmId: string;
+  mailboxUserId: string;
+  ownerSystemUserId: string;
+  state: string;
+  graphId?: string;
+  graphContainerId?: string;
+  transactionId: string;
+  crmVersion?: string;
+  graphChangeKey?: string;
+  snapshot: string;
+  deletedInExchange?: boolean;
+  lastError?: string;
+  lastErrorAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface IndexEntity {
+  partitionKey: string;
+  rowKey: string;
+  recordType: string;
+  crmId: string;
+  graphId: string;
+}
+
+const linkKey = (recordType: RecordType, crmId: string) => ({ partitionKey: `crm|${recordType}|${crmId.toLowerCase()}`, rowKey: 'link' });
+const indexKey = (mailboxUserId: string, graphId: string) => ({
+  partitionKey: `mailbox|${mailboxUserId.toLowerCase()}`,
+  rowKey: Buffer.from(graphId, 'utf8').toString('base64url'),
+});
+
+function isStatus(error: unknown, status: number): boolean {
+  return error instanceof RestError && error.statusCode === status;
+}
+
+function toEntity(link: SyncLink): LinkEntity {
+  const entity: LinkEntity = {
+    ...linkKey(link.recordType, link.crmId),
+    recordType: link.recordType,
+    crmId: link.crmId.toLowerCase(),
+    mailboxUserId: link.mailboxUserId.toLowerCase(),
+    ownerSystemUserId: link.ownerSystemUserId.toLowerCase(),
+    state: link.state,
+    transactionId: link.transactionId,
+    snapshot: JSON.stringify(link.snapshot),
+    createdAt: link.createdAt,
+    updatedAt: link.updatedAt,
+  };
+  // Table storage rejects undefined properties; leave absent ones out.
+  for (const key of ['graphId', 'graphContainerId', 'crmVersion', 'graphChangeKey', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
+    if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
+  }
+  return entity;
+}
+
+function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
+  return {
+    recordType: e.recordType as RecordType,
+    crmId: e.crmId,
+    mailboxUserId: e.mailboxUserId,
+    ownerSystemUserId: e.ownerSystemUserId,
+    state: e.state as SyncLink['state'],
+    graphId: e.graphId,
+    graphContainerId: e.graphContainerId,
+    transactionId: e.transactionId,
+    crmVersion: e.crmVersion,
+    graphChangeKey: e.graphChangeKey,
+    snapshot: JSON.parse(e.snapshot) as SyncLink['snapshot'],
+    deletedInExchange: e.deletedInExchange,
+    lastError: e.lastError,
+    lastErrorAt: e.lastErrorAt,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+    etag: e.etag,
+  };
+}
+
+export class CorrelationStore {
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly table: TableClient) {}
+
+  static fromConnectionString(connection: string, tableName = LINKS_TABLE): CorrelationStore {
+    return new CorrelationStore(tableClient(connection, tableName));
+  }
+
+  private ensureTable(): Promise<void> {
+    this.ready ??= this.table.createTable().then(() => undefined, (error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  /** The link of a Dataverse row, or undefined. One point read. */
+  async getByCrmId(recordType: RecordType, crmId: string): Promise<SyncLink | undefined> {
+    await this.ensureTable();
+    const { partitionKey, rowKey } = linkKey(recordType, crmId);
+    try {
+      return fromEntity(await this.table.getEntity<LinkEntity>(partitionKey, rowKey));
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The link of a Graph item in a mailbox, or undefined. One point read, plus one to follow the index. */
+  async getByGraphId(mailboxUserId: string, graphId: string): Promise<SyncLink | undefined> {
+    await this.ensureTable();
+    const { partitionKey, rowKey } = indexKey(mailboxUserId, graphId);
+    let index: IndexEntity;
+    try {
+      index = await this.table.getEntity<IndexEntity>(partitionKey, rowKey);
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+    const link = await this.getByCrmId(index.recordType as RecordType, index.crmId);
+    // An index left over from a link that has since moved or been recreated no longer counts.
+    if (!link || link.graphId !== graphId || link.mailboxUserId !== mailboxUserId.toLowerCase()) return undefined;
+    return link;
+  }
+
+  /** Creates a link; fails with LinkConflictError if one exists (another worker got there first). */
+  async create(link: Omit<SyncLink, 'etag'>): Promise<SyncLink> {
+    await this.ensureTable();
+    try {
+      const result = await this.table.createEntity(toEntity(link));
+      const created: SyncLink = { ...link, etag: result.etag };
+      await this.writeIndex(created);
+      return created;
+    } catch (error) {
+      if (isStatus(error, 409)) throw new LinkConflictError(link.recordType, link.crmId, 'already exists');
+      throw error;
+    }
+  }
+
+  /** Replaces a link if it is unchanged since read (its etag); else LinkConflictError. */
+  async update(link: SyncLink): Promise<SyncLink> {
+    await this.ensureTable();
+    if (!link.etag) throw new Error('update() needs a link read from the store (with its etag)');
+    try {
+      const result = await this.table.updateEntity(toEntity(link), 'Replace', { etag: link.etag });
+      const updated: SyncLink = { ...link, etag: result.etag };
+      await this.writeIndex(updated);
+      return updated;
+    } catch (error) {
+      if (isStatus(error, 412) || isStatus(error, 404)) throw new LinkConflictError(link.recordType, link.crmId, 'etag mismatch');
+      throw error;
+    }
+  }
+
+  /** Deletes a link (and its index) if unchanged since read. */
+  async delete(link: SyncLink): Promise<void> {
+    await this.ensureTable();
+    const { partitionKey, rowKey } = linkKey(link.recordType, link.crmId);
+    try {
+      await this.table.deleteEntity(partitionKey, rowKey, { etag: link.etag ?? '*' });
+    } catch (error) {
+      if (isStatus(error, 412)) throw new LinkConflictError(link.recordType, link.crmId, 'etag mismatch');
+      if (!isStatus(error, 404)) throw error;
+    }
+    if (link.graphId) await this.deleteIndex(link.mailboxUserId, link.graphId);
+  }
+
+  /** Removes the Graph-side index of a link whose item left a mailbox (owner change, unlink). */
+  async deleteIndex(mailboxUserId: string, graphId: string): Promise<void> {
+    const { partitionKey, rowKey } = indexKey(mailboxUserId, graphId);
+    try {
+      await this.table.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+  }
+
+  /** Every link whose item is in a mailbox (follows the mailbox's index partition). */
+  async *listByMailbox(mailboxUserId: string): AsyncIterable<SyncLink> {
+    await this.ensureTable();
+    const partitionKey = `mailbox|${mailboxUserId.toLowerCase()}`;
+    const rows = this.table.listEntities<IndexEntity>({
+      queryOptions: { filter: `PartitionKey eq '${partitionKey.replace(/'/g, "''")}'` },
+    });
+    for await (const index of rows) {
+      const link = await this.getByCrmId(index.recordType as RecordType, index.crmId);
+      if (link && link.graphId === index.graphId && link.mailboxUserId === mailboxUserId.toLowerCase()) yield link;
+    }
+  }
+
+  private async writeIndex(link: SyncLink): Promise<void> {
+    if (!link.graphId || link.state !== 'linked') return;
+    const entity: IndexEntity = {
+      ...indexKey(link.mailboxUserId, link.graphId),
+      recordType: link.recordType,
+      crmId: link.crmId.toLowerCase(),
+      graphId: link.graphId,
+    };
+    await this.table.upsertEntity(entity, 'Replace');
+  }
+}

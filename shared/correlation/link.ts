@@ -1,0 +1,43 @@
+/**
+ * A link between one Dataverse row and one Graph item: the correlation record, like Dynamics'
+ * exchangesyncidmapping. It remembers what we last synced on each side (versions and a canonical
+ * snapshot of the mapped values), which is what echo suppression and three-way merges compare against.
+ */
+import type { Canonical, RecordType } from '../mappings/field-mapping';
+
+export type LinkState =
+  /** We decided to create the Graph item and may have; the Graph id is not known yet. */
+  | 'pending'
+  | 'linked'
+  /** The pair no longer syncs (mailbox disabled, item deleted in Exchange and kept in CRM…); kept for audit. */
+  | 'unlinked';
+
+export interface SyncLink {
+  recordType: RecordType;
+  crmId: string;
+  /** Entra object id of the mailbox the item lives in (= Graph user id). */
+  mailboxUserId: string;
+  /** Dataverse systemuserid owning the row when we last synced. */
+  ownerSystemUserId: string;
+  state: LinkState;
+  /** Immutable Graph id (absent while pending). */
+  graphId?: string;
+  /** To Do list id (tasks) — needed to address the task. */
+  graphContainerId?: string;
+  /** Idempotency key sent with the create (events: transactionId). */
+  transactionId: string;
+  /** Dataverse versionnumber of the row as last read or written by us. */
+  crmVersion?: string;
+  /** Graph changeKey of the item as last read or written by us. */
+  graphChangeKey?: string;
+  /** Canonical mapped values as last synced (both sides equal then): the base of three-way merges. */
+  snapshot: Record<string, Canonical>;
+  /** Flags in the spirit of exchangesyncidmapping. */
+  deletedInExchange?: boolean;
+  lastError?: string;
+  lastErrorAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Storage ETag of the link row: writes are conditional on it (optimistic concurrency). */
+  etag?: string;
+}
