@@ -37,7 +37,7 @@ interface LinkEntity {
   graphContainerId?: string;
   transactionId: string;
   crmVersion?: string;
-  graphChangeKey?: string;
+  graphEtag?: string;
   snapshot: string;
   deletedInExchange?: boolean;
   lastError?: string;
@@ -78,7 +78,7 @@ function toEntity(link: SyncLink): LinkEntity {
     updatedAt: link.updatedAt,
   };
   // Table storage rejects undefined properties; leave absent ones out.
-  for (const key of ['graphId', 'graphContainerId', 'crmVersion', 'graphChangeKey', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
+  for (const key of ['graphId', 'graphContainerId', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
     if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
   }
   return entity;
@@ -95,7 +95,7 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     graphContainerId: e.graphContainerId,
     transactionId: e.transactionId,
     crmVersion: e.crmVersion,
-    graphChangeKey: e.graphChangeKey,
+    graphEtag: e.graphEtag,
     snapshot: JSON.parse(e.snapshot) as SyncLink['snapshot'],
     deletedInExchange: e.deletedInExchange,
     lastError: e.lastError,

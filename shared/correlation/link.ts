@@ -28,8 +28,8 @@ export interface SyncLink {
   transactionId: string;
   /** Dataverse versionnumber of the row as last read or written by us. */
   crmVersion?: string;
-  /** Graph changeKey of the item as last read or written by us. */
-  graphChangeKey?: string;
+  /** Graph @odata.etag of the item as last read or written by us (W/"<changeKey>" for Outlook items). */
+  graphEtag?: string;
   /** Canonical mapped values as last synced (both sides equal then): the base of three-way merges. */
   snapshot: Record<string, Canonical>;
   /** Flags in the spirit of exchangesyncidmapping. */

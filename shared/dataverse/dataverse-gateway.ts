@@ -1,0 +1,96 @@
+/**
+ * Everything the sync asks of the Dataverse Web API, through dynamics-web-api. That library does not
+ * retry, so service-protection 429s (and 503s) are retried here after their Retry-After, a few times;
+ * what still fails surfaces as a DataverseRequestError for the queue's own retry and poison handling.
+ * `propagateErrors` makes a stale If-Match throw (by default the library swallows the 412).
+ */
+import { DynamicsWebApi } from 'dynamics-web-api';
+import type { CrmRow } from '../mappings/field-mapping';
+import type { TokenProvider } from '../identity/token-provider';
+import { toDataverseRequestError, type DataverseRequestError } from './dataverse-errors';
+
+export interface DataverseGatewayOptions {
+  dataverseUrl: string;
+  tokens: TokenProvider;
+  /** Retries of a throttled call before giving up (default 3). */
+  maxThrottleRetries?: number;
+  /** Longest Retry-After we wait in-process, in seconds (default 30); longer waits go back to the queue. */
+  maxRetryAfterSeconds?: number;
+}
+
+export class DataverseGateway {
+  private readonly api: DynamicsWebApi;
+  private readonly maxRetries: number;
+  private readonly maxWait: number;
+
+  constructor(options: DataverseGatewayOptions) {
+    const scope = `${options.dataverseUrl}/.default`;
+    this.api = new DynamicsWebApi({
+      serverUrl: options.dataverseUrl,
+      dataApi: { version: '9.2' },
+      propagateErrors: true,
+      onTokenRefresh: () => options.tokens.getToken(scope),
+    });
+    this.maxRetries = options.maxThrottleRetries ?? 3;
+    this.maxWait = options.maxRetryAfterSeconds ?? 30;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (raw) {
+        const error: DataverseRequestError = toDataverseRequestError(raw, what);
+        const wait = error.retryAfterSeconds ?? (error.code === 'TEMPORARY' ? 2 ** attempt : undefined);
+        if ((error.code === 'THROTTLED' || error.code === 'TEMPORARY') && attempt < this.maxRetries && wait !== undefined && wait <= this.maxWait) {
+          // Jitter spreads the retries of many workers hit by one limit.
+          await new Promise((r) => setTimeout(r, wait * 1000 * (1 + Math.random() * 0.2)));
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** A row by id with the given columns, or undefined when it does not exist. */
+  async retrieve(entitySet: string, id: string, select: readonly string[], expand?: Array<{ property: string; select?: string[] }>): Promise<CrmRow | undefined> {
+    try {
+      return await this.call(`Reading ${entitySet}(${id})`, () =>
+        this.api.retrieve<CrmRow>({ collection: entitySet, key: id, select: [...select], ...(expand ? { expand } : {}) }));
+    } catch (error) {
+      if ((error as DataverseRequestError).code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /** Rows matching an OData filter, following every page. */
+  async retrieveAll(entitySet: string, select: readonly string[], filter?: string): Promise<CrmRow[]> {
+    return this.call(`Querying ${entitySet}`, async () => {
+      const response = await this.api.retrieveAll<CrmRow>({ collection: entitySet, select: [...select], ...(filter ? { filter } : {}) });
+      return response.value;
+    });
+  }
+
+  /** PATCH with If-Match (the row's @odata.etag); returns the updated row (return=representation). */
+  async update(entitySet: string, id: string, data: CrmRow, ifMatch: string | undefined, select: readonly string[]): Promise<CrmRow> {
+    return this.call(`Updating ${entitySet}(${id})`, async () => {
+      const row = await this.api.update<CrmRow>({
+        collection: entitySet, key: id, data, ifmatch: ifMatch ?? '*', returnRepresentation: true, select: [...select],
+      });
+      return row as CrmRow;
+    });
+  }
+
+  async delete(entitySet: string, id: string): Promise<void> {
+    try {
+      await this.call(`Deleting ${entitySet}(${id})`, () => this.api.deleteRecord({ collection: entitySet, key: id }));
+    } catch (error) {
+      if ((error as DataverseRequestError).code !== 'NOT_FOUND') throw error;
+    }
+  }
+
+  /** The caller's own systemuserid (WhoAmI). */
+  async whoAmI(): Promise<{ UserId: string; OrganizationId: string; BusinessUnitId: string }> {
+    return this.call('WhoAmI', () => this.api.callFunction({ functionName: 'WhoAmI' }) as Promise<{ UserId: string; OrganizationId: string; BusinessUnitId: string }>);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Everything the sync asks of Microsoft Graph for mailbox items, in Graph's own terms: events in the
+ * user's calendar, contacts in the default contact folder, To Do tasks in the default list. Calls are
+ * paced per mailbox, ask for immutable ids, and carry our idempotency marks so that a retried create can
+ * find what an earlier attempt made:
+ * - events: `transactionId` (Graph de-duplicates creates) and an extended property holding the CRM id;
+ * - contacts: the same single-value extended property (filterable);
+ * - To Do tasks: a linkedResource whose externalId is the CRM id (apps cannot filter on it, so the
+ *   recovery path lists the tasks; it runs only after a crash between create and correlation write).
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { GraphItem, RecordType } from '../mappings/field-mapping';
+import { toGraphRequestError } from './graph-errors';
+import type { MailboxPacer } from './mailbox-pacer';
+
+/** Our named MAPI property; the GUID is ours, fixed forever (changing it would orphan every link). */
+export const CRM_ID_PROPERTY_ID = 'String {b5f3c2d1-7a4e-4c9b-8e21-6d0f3a9c1e57} Name crmExchangeSyncCrmId';
+export const LINKED_RESOURCE_APPLICATION = 'Dynamics 365 (crm-exchange-sync)';
+
+const IMMUTABLE_IDS = 'IdType="ImmutableId"';
+
+export interface GraphItemRef {
+  mailboxUserId: string;
+  recordType: RecordType;
+  graphId: string;
+  /** To Do list id (tasks only). */
+  containerId?: string;
+}
+
+export interface CreateOptions {
+  crmId: string;
+  /** Idempotency key (events: transactionId). */
+  transactionId: string;
+  /** Deep link to the CRM record, shown on To Do tasks. */
+  crmWebUrl?: string;
+  containerId?: string;
+}
+
+const u = (id: string) => encodeURIComponent(id);
+
+export class GraphGateway {
+  private readonly timeZones = new Map<string, string>();
+  private readonly defaultLists = new Map<string, string>();
+
+  constructor(private readonly client: Client, private readonly pacer: MailboxPacer) {}
+
+  private call<T>(mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
+    return this.pacer.run(mailboxUserId, async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw toGraphRequestError(error, what);
+      }
+    });
+  }
+
+  private collection(recordType: RecordType, mailboxUserId: string, containerId?: string): string {
+    switch (recordType) {
+      case 'appointment': return `/users/${u(mailboxUserId)}/events`;
+      case 'contact': return `/users/${u(mailboxUserId)}/contacts`;
+      case 'task':
+        if (!containerId) throw new Error('A To Do task needs its list id');
+        return `/users/${u(mailboxUserId)}/todo/lists/${u(containerId)}/tasks`;
+    }
+  }
+
+  private itemPath(ref: GraphItemRef): string {
+    return `${this.collection(ref.recordType, ref.mailboxUserId, ref.containerId)}/${u(ref.graphId)}`;
+  }
+
+  /** The mailbox's Windows time zone (mailboxSettings.timeZone), cached for the process. */
+  async mailboxTimeZone(mailboxUserId: string): Promise<string> {
+    const cached = this.timeZones.get(mailboxUserId);
+    if (cached) return cached;
+    const settings = await this.call(mailboxUserId, 'Reading mailbox settings', () =>
+      this.client.api(`/users/${u(mailboxUserId)}/mailboxSettings`).select('timeZone').get() as Promise<{ timeZone?: string }>);
+    const zone = settings.timeZone || 'UTC';
+    this.timeZones.set(mailboxUserId, zone);
+    return zone;
+  }
+
+  /** Id of the user's default To Do list (wellknownListName defaultList), cached for the process. */
+  async defaultTodoListId(mailboxUserId: string): Promise<string> {
+    const cached = this.defaultLists.get(mailboxUserId);
+    if (cached) return cached;
+    const page = await this.call(mailboxUserId, 'Listing To Do lists', () =>
+      this.client.api(`/users/${u(mailboxUserId)}/todo/lists`).header('Prefer', IMMUTABLE_IDS).get() as Promise<{ value: Array<{ id: string; wellknownListName?: string }> }>);
+    const list = page.value.find((l) => l.wellknownListName === 'defaultList');
+    if (!list) throw toGraphRequestError({ statusCode: 404, message: 'the mailbox has no default To Do list' }, 'Finding the default To Do list');
+    this.defaultLists.set(mailboxUserId, list.id);
+    return list.id;
+  }
+
+  /** The item, or undefined when it no longer exists. */
+  async get(ref: GraphItemRef): Promise<GraphItem | undefined> {
+    try {
+      return await this.call(ref.mailboxUserId, `Reading ${ref.recordType} ${ref.graphId}`, () =>
+        this.client.api(this.itemPath(ref)).header('Prefer', IMMUTABLE_IDS).get() as Promise<GraphItem>);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates the item with our idempotency marks. */
+  async create(mailboxUserId: string, recordType: RecordType, body: GraphItem, options: CreateOptions): Promise<GraphItem> {
+    const marked: GraphItem = { ...body };
+    if (recordType === 'task') {
+      marked.linkedResources = [{
+        applicationName: LINKED_RESOURCE_APPLICATION,
+        externalId: options.crmId,
+        displayName: 'Open in Dynamics 365',
+        ...(options.crmWebUrl ? { webUrl: options.crmWebUrl } : {}),
+      }];
+    } else {
+      marked.singleValueExtendedProperties = [{ id: CRM_ID_PROPERTY_ID, value: options.crmId }];
+      if (recordType === 'appointment') marked.transactionId = options.transactionId;
+    }
+    return this.call(mailboxUserId, `Creating ${recordType} for CRM ${options.crmId}`, () =>
+      this.client.api(this.collection(recordType, mailboxUserId, options.containerId)).header('Prefer', IMMUTABLE_IDS).post(marked) as Promise<GraphItem>);
+  }
+
+  /** Finds an item an earlier attempt created for this CRM row (recovery after a crash). */
+  async findByCrmId(mailboxUserId: string, recordType: RecordType, crmId: string, containerId?: string): Promise<GraphItem | undefined> {
+    const base = this.collection(recordType, mailboxUserId, containerId);
+    if (recordType === 'task') {
+      let url: string | undefined = `${base}?$expand=linkedResources&$top=100`;
+      while (url) {
+        const current: string = url;
+        const page = await this.call(mailboxUserId, 'Searching To Do tasks', () =>
+          this.client.api(current).header('Prefer', IMMUTABLE_IDS).get() as Promise<{ value: GraphItem[]; '@odata.nextLink'?: string }>);
+        const hit = page.value.find((t) => (t.linkedResources as Array<{ externalId?: string; applicationName?: string }> | undefined)
+          ?.some((r) => r.externalId === crmId && r.applicationName === LINKED_RESOURCE_APPLICATION));
+        if (hit) return hit;
+        url = page['@odata.nextLink'];
+      }
+      return undefined;
+    }
+    const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
+    const page = await this.call(mailboxUserId, `Searching ${recordType} for CRM ${crmId}`, () =>
+      this.client.api(base).header('Prefer', IMMUTABLE_IDS).filter(filter).top(2).get() as Promise<{ value: GraphItem[] }>);
+    return page.value[0];
+  }
+
+  /** PATCHes the item; with `ifMatch` (its @odata.etag) a concurrent change answers PRECONDITION_FAILED. */
+  async update(ref: GraphItemRef, patch: GraphItem, ifMatch?: string): Promise<GraphItem> {
+    return this.call(ref.mailboxUserId, `Updating ${ref.recordType} ${ref.graphId}`, () => {
+      let request = this.client.api(this.itemPath(ref)).header('Prefer', IMMUTABLE_IDS);
+      if (ifMatch) request = request.header('If-Match', ifMatch);
+      return request.patch(patch) as Promise<GraphItem>;
+    });
+  }
+
+  /** Deletes the item; a missing item counts as deleted. */
+  async delete(ref: GraphItemRef): Promise<void> {
+    try {
+      await this.call(ref.mailboxUserId, `Deleting ${ref.recordType} ${ref.graphId}`, () =>
+        this.client.api(this.itemPath(ref)).delete() as Promise<void>);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+    }
+  }
+}
