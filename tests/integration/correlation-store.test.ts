@@ -19,7 +19,7 @@ function newLink(crmId: string, overrides: Partial<SyncLink> = {}): Omit<SyncLin
   return {
     recordType: 'task', crmId, mailboxUserId: mailbox, ownerSystemUserId: '0a1b2c3d-0001-4e5f-8a9b-000000000001',
     state: 'linked', graphId, graphContainerId: 'list-1', transactionId: `tx-${crmId}`, crmVersion: '1001',
-    graphChangeKey: 'ck1', snapshot: { subject: 'Call Contoso', dueDate: '2026-12-01', done: false }, createdAt: now, updatedAt: now,
+    graphEtag: 'ck1', snapshot: { subject: 'Call Contoso', dueDate: '2026-12-01', done: false }, createdAt: now, updatedAt: now,
     ...overrides,
   };
 }
