@@ -20,6 +20,10 @@ export interface Mailbox {
   emailAddress: string;
   /** Entra object id = Graph user id; resolved from the CRM user (azureactivedirectoryobjectid). */
   entraObjectId: string;
+  /** Windows time zone of the mailbox (Graph mailboxSettings.timeZone), read at Test & Enable. */
+  timeZone?: string;
+  /** Id of the default To Do list, read at Test & Enable. */
+  todoListId?: string;
   syncMethods: Record<'appointments' | 'contacts' | 'tasks', SyncMethod>;
   approval: Approval;
   actStatus: ActStatus;

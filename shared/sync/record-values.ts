@@ -1,0 +1,83 @@
+/**
+ * Applies a RecordMapping to whole records: canonical values of every syncing field, the columns to
+ * $select, and the PATCH bodies for the fields that must be written.
+ */
+import { findIana } from 'windows-iana';
+import type { CrmRow, GraphItem, MappingContext, RecordMapping } from '../mappings/field-mapping';
+import type { MergeField, Values } from './three-way-merge';
+
+/** Columns every read needs besides the mapped ones: owner (scope), version (echo), state (rules). */
+const SYSTEM_COLUMNS = ['_ownerid_value', 'versionnumber', 'statecode', 'statuscode', 'modifiedon'];
+
+export function mergeFields(mapping: RecordMapping): MergeField[] {
+  return mapping.fields.map((f) => ({ name: f.name, direction: f.defaultDirection }));
+}
+
+/** $select for reading a row: the mapped columns in Web API form (lookups as _x_value) plus system columns. */
+export function crmSelect(mapping: RecordMapping, lookupColumns: ReadonlySet<string> = new Set()): string[] {
+  const columns = new Set<string>([mapping.crmPrimaryId, ...SYSTEM_COLUMNS]);
+  for (const field of mapping.fields) {
+    if (field.defaultDirection === 'none') continue;
+    for (const column of field.crmColumns) {
+      if (column === 'appointment_activity_parties') continue; // an $expand, not a column
+      columns.add(lookupColumns.has(column) ? `_${column}_value` : column);
+    }
+  }
+  return [...columns];
+}
+
+/** Does a webhook image hold every column a sync of this row needs (then the row need not be read)? */
+export function imageIsComplete(mapping: RecordMapping, image: CrmRow | undefined, lookupColumns: ReadonlySet<string> = new Set()): boolean {
+  if (!image) return false;
+  if (mapping.fields.some((f) => f.crmColumns.includes('appointment_activity_parties'))) return false;
+  return crmSelect(mapping, lookupColumns).every((c) => c in image || c === 'modifiedon' || c === mapping.crmPrimaryId);
+}
+
+export function crmValues(mapping: RecordMapping, row: CrmRow, ctx: MappingContext): Values {
+  const values: Values = {};
+  for (const field of mapping.fields) if (field.defaultDirection !== 'none') values[field.name] = field.fromCrm(row, ctx);
+  return values;
+}
+
+export function graphValues(mapping: RecordMapping, item: GraphItem, ctx: MappingContext): Values {
+  const values: Values = {};
+  for (const field of mapping.fields) if (field.defaultDirection !== 'none') values[field.name] = field.fromGraph(item, ctx);
+  return values;
+}
+
+/** The Graph body writing `values` (only the fields named there). */
+export function graphPatch(mapping: RecordMapping, values: Values, ctx: MappingContext): GraphItem {
+  const body: GraphItem = {};
+  for (const field of mapping.fields) {
+    if (!(field.name in values)) continue;
+    deepAssign(body, field.toGraph(values[field.name]!, ctx));
+  }
+  return body;
+}
+
+export function crmPatch(mapping: RecordMapping, values: Values, ctx: MappingContext): CrmRow {
+  const body: CrmRow = {};
+  for (const field of mapping.fields) {
+    if (!(field.name in values)) continue;
+    Object.assign(body, field.toCrm(values[field.name]!, ctx));
+  }
+  return body;
+}
+
+/** Several fields may write parts of one Graph property (start + end, address parts): merge objects. */
+function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (existing && value && typeof existing === 'object' && typeof value === 'object' && !Array.isArray(existing) && !Array.isArray(value)) {
+      deepAssign(existing as Record<string, unknown>, value as Record<string, unknown>);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+export function mappingContext(mailbox: { timeZone?: string; emailAddress: string }, fallbackWindowsZone = 'UTC'): MappingContext {
+  const windowsTimeZone = mailbox.timeZone || fallbackWindowsZone;
+  const ianaTimeZone = findIana(windowsTimeZone)[0] ?? (windowsTimeZone.includes('/') ? windowsTimeZone : 'Etc/UTC');
+  return { windowsTimeZone, ianaTimeZone, mailboxAddress: mailbox.emailAddress };
+}
