@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getConfig } from '../shared/config';
+import { BadRequestError } from '../shared/errors';
+import { fromBadRequest } from '../shared/http-errors';
+import { acceptDataverseDelivery } from '../shared/webhooks/dataverse-webhook';
+
+const config = getConfig();
+const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connection: 'AzureWebJobsStorage' });
+
+/**
+ * POST /api/webhooks/dataverse — the URL of the Dataverse service endpoint (WebhookKey auth: its `code` is
+ * this function's key). Answers 202 once the work item is handed to the queue binding.
+ */
+export async function dataverseWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const correlationId = request.headers.get('x-ms-correlation-request-id') ?? randomUUID();
+  try {
+    const body = Buffer.from(await request.arrayBuffer());
+    const item = acceptDataverseDelivery({ headers: request.headers, body }, config.dataverseWebhookSecrets, correlationId);
+    context.extraOutputs.set(workQueue, item);
+    return { status: 202, jsonBody: { correlationId, recordType: item.recordType, crmId: item.crmId } };
+  } catch (error) {
+    if (error instanceof BadRequestError) {
+      context.warn(JSON.stringify({ message: 'dataverse webhook refused', code: error.code, status: error.status, correlationId }));
+      return fromBadRequest(error);
+    }
+    throw error;
+  }
+}
+
+app.http('dataverseWebhook', {
+  route: 'webhooks/dataverse',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraOutputs: [workQueue],
+  handler: dataverseWebhook,
+});

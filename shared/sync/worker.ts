@@ -1,0 +1,98 @@
+/**
+ * One queue message through the engine. Transient failures are thrown so that the Functions host makes
+ * the message visible again (host.json visibilityTimeout) and retries it; on the last allowed attempt —
+ * or at once for a message that can never succeed (malformed) — the message is parked in
+ * `<queue>-poison` *with its reason*, the link and the mailbox get the error and an alert, and the
+ * original is completed. Nothing is dropped silently.
+ */
+import { SyncError, ensureError } from '../errors';
+import type { Logger } from '../logging';
+import type { RecordType } from '../mappings/field-mapping';
+import { applyCrmChange } from './crm-to-exchange';
+import type { SyncOutcome, SyncServices } from './sync-services';
+import { workItemSchema, type WorkItem } from './work-item';
+
+export interface PoisonedMessage {
+  reason: string;
+  errorType: string;
+  attempts: number;
+  failedAt: string;
+  correlationId?: string;
+  /** The original message, as received. */
+  message: unknown;
+}
+
+export interface WorkerEnvironment {
+  dequeueCount: number;
+  maxDequeueCount: number;
+  /** Parks a message in the poison queue (the caller's queue client; tests use the real one). */
+  poison(entry: PoisonedMessage): Promise<void>;
+  /** Applies an Exchange-side change (exchange-to-crm); absent until that direction is wired. */
+  applyGraphChange?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphChange' }>) => Promise<SyncOutcome>;
+}
+
+export type WorkerResult = { status: 'applied'; outcome: SyncOutcome } | { status: 'poisoned'; reason: string };
+
+function isTransient(error: Error): boolean {
+  const e = error as { transient?: boolean; isUserError?: boolean };
+  if (typeof e.transient === 'boolean') return e.transient;
+  return !(error instanceof SyncError && error.isUserError);
+}
+
+export async function processWorkItem(services: SyncServices, message: unknown, env: WorkerEnvironment, log: Logger): Promise<WorkerResult> {
+  const parsed = workItemSchema.safeParse(message);
+  if (!parsed.success) {
+    const reason = `Malformed work item: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    await env.poison({ reason, errorType: 'MalformedWorkItem', attempts: env.dequeueCount, failedAt: new Date().toISOString(), message });
+    log.log('error', 'work item poisoned', { reason });
+    return { status: 'poisoned', reason };
+  }
+  const item = parsed.data;
+  const itemLog = log.child({ correlationId: item.correlationId, kind: item.kind, recordType: item.recordType });
+  try {
+    const outcome = item.kind === 'crmChange'
+      ? await applyCrmChange(services, item)
+      : env.applyGraphChange
+        ? await env.applyGraphChange(services, item)
+        : { action: 'skipped' as const, reason: 'exchangeToCrmNotEnabled' };
+    itemLog.log(outcome.action === 'skipped' ? 'debug' : 'information', `work item ${outcome.action}`, {
+      crmId: item.kind === 'crmChange' ? item.crmId : undefined, graphId: outcome.graphId, reason: outcome.reason, conflicts: outcome.conflicts,
+      dequeueCount: env.dequeueCount,
+    });
+    return { status: 'applied', outcome };
+  } catch (thrown) {
+    const error = ensureError(thrown);
+    const lastAttempt = env.dequeueCount >= env.maxDequeueCount || !isTransient(error);
+    itemLog.log(lastAttempt ? 'error' : 'warning', lastAttempt ? 'work item failed for good' : 'work item failed, will retry', {
+      error: error.message, errorType: error.name, dequeueCount: env.dequeueCount,
+    });
+    if (!lastAttempt) throw error;
+    await env.poison({ reason: error.message, errorType: error.name, attempts: env.dequeueCount, failedAt: new Date().toISOString(), correlationId: item.correlationId, message });
+    await recordFailure(services, item, error.message).catch((e) => itemLog.log('warning', 'could not record the failure', { error: String(e) }));
+    return { status: 'poisoned', reason: error.message };
+  }
+}
+
+async function ownerOf(services: SyncServices, item: WorkItem): Promise<string | undefined> {
+  if (item.kind === 'crmChange') {
+    const link = await services.links.getByCrmId(item.recordType as RecordType, item.crmId);
+    return link?.ownerSystemUserId;
+  }
+  const link = await services.links.getByGraphId(item.mailboxUserId, item.graphId);
+  return link?.ownerSystemUserId;
+}
+
+async function recordFailure(services: SyncServices, item: WorkItem, reason: string): Promise<void> {
+  const link = item.kind === 'crmChange'
+    ? await services.links.getByCrmId(item.recordType as RecordType, item.crmId)
+    : await services.links.getByGraphId(item.mailboxUserId, item.graphId);
+  if (link) await services.links.update({ ...link, lastError: reason, lastErrorAt: new Date().toISOString() }).catch(() => undefined);
+  const owner = link?.ownerSystemUserId ?? (await ownerOf(services, item));
+  if (owner) {
+    await services.mailboxes.update(owner, (m) => {
+      m.counters.failed += 1;
+      m.lastError = reason;
+      m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `A ${item.recordType} change could not be synced and was parked in the poison queue: ${reason}` }, ...m.alerts].slice(0, 20);
+    });
+  }
+}
