@@ -43,15 +43,26 @@ export const graphChangeSchema = z.object({
   /** To Do list id, for tasks. */
   containerId: z.string().optional(),
   changeType: z.enum(['created', 'updated', 'deleted']),
+  /** resourceData @odata.etag: equal to the link's → our own write echoing, skipped without a read. */
+  etag: z.string().optional(),
   subscriptionId: z.string().optional(),
   correlationId: z.string().min(1),
   receivedAt: z.string(),
 });
 
-export const workItemSchema = z.discriminatedUnion('kind', [crmChangeSchema, graphChangeSchema]);
+export const graphLifecycleSchema = z.object({
+  kind: z.literal('graphLifecycle'),
+  subscriptionId: z.string().min(1),
+  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']),
+  correlationId: z.string().min(1),
+  receivedAt: z.string(),
+});
+
+export const workItemSchema = z.discriminatedUnion('kind', [crmChangeSchema, graphChangeSchema, graphLifecycleSchema]);
 
 export type CrmChange = z.infer<typeof crmChangeSchema>;
 export type GraphChangeItem = z.infer<typeof graphChangeSchema>;
+export type GraphLifecycleItem = z.infer<typeof graphLifecycleSchema>;
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type RecordTypeName = (typeof RECORD_TYPES)[number];
 

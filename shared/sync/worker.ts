@@ -29,6 +29,8 @@ export interface WorkerEnvironment {
   poison(entry: PoisonedMessage): Promise<void>;
   /** Applies an Exchange-side change (exchange-to-crm); absent until that direction is wired. */
   applyGraphChange?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphChange' }>) => Promise<SyncOutcome>;
+  /** Handles a Graph lifecycle notification (subscriptions); absent until wired. */
+  applyGraphLifecycle?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphLifecycle' }>) => Promise<SyncOutcome>;
 }
 
 export type WorkerResult = { status: 'applied'; outcome: SyncOutcome } | { status: 'poisoned'; reason: string };
@@ -48,13 +50,14 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
     return { status: 'poisoned', reason };
   }
   const item = parsed.data;
-  const itemLog = log.child({ correlationId: item.correlationId, kind: item.kind, recordType: item.recordType });
+  const itemLog = log.child({ correlationId: item.correlationId, kind: item.kind, recordType: 'recordType' in item ? item.recordType : undefined });
   try {
+    const notWired: SyncOutcome = { action: 'skipped', reason: `${item.kind} handling is not enabled in this worker` };
     const outcome = item.kind === 'crmChange'
       ? await applyCrmChange(services, item)
-      : env.applyGraphChange
-        ? await env.applyGraphChange(services, item)
-        : { action: 'skipped' as const, reason: 'exchangeToCrmNotEnabled' };
+      : item.kind === 'graphChange'
+        ? (env.applyGraphChange ? await env.applyGraphChange(services, item) : notWired)
+        : (env.applyGraphLifecycle ? await env.applyGraphLifecycle(services, item) : notWired);
     itemLog.log(outcome.action === 'skipped' ? 'debug' : 'information', `work item ${outcome.action}`, {
       crmId: item.kind === 'crmChange' ? item.crmId : undefined, graphId: outcome.graphId, reason: outcome.reason, conflicts: outcome.conflicts,
       dequeueCount: env.dequeueCount,
@@ -73,26 +76,19 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
   }
 }
 
-async function ownerOf(services: SyncServices, item: WorkItem): Promise<string | undefined> {
-  if (item.kind === 'crmChange') {
-    const link = await services.links.getByCrmId(item.recordType as RecordType, item.crmId);
-    return link?.ownerSystemUserId;
-  }
-  const link = await services.links.getByGraphId(item.mailboxUserId, item.graphId);
-  return link?.ownerSystemUserId;
+async function linkOf(services: SyncServices, item: WorkItem) {
+  if (item.kind === 'crmChange') return services.links.getByCrmId(item.recordType as RecordType, item.crmId);
+  if (item.kind === 'graphChange') return services.links.getByGraphId(item.mailboxUserId, item.graphId);
+  return undefined;
 }
 
 async function recordFailure(services: SyncServices, item: WorkItem, reason: string): Promise<void> {
-  const link = item.kind === 'crmChange'
-    ? await services.links.getByCrmId(item.recordType as RecordType, item.crmId)
-    : await services.links.getByGraphId(item.mailboxUserId, item.graphId);
-  if (link) await services.links.update({ ...link, lastError: reason, lastErrorAt: new Date().toISOString() }).catch(() => undefined);
-  const owner = link?.ownerSystemUserId ?? (await ownerOf(services, item));
-  if (owner) {
-    await services.mailboxes.update(owner, (m) => {
-      m.counters.failed += 1;
-      m.lastError = reason;
-      m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `A ${item.recordType} change could not be synced and was parked in the poison queue: ${reason}` }, ...m.alerts].slice(0, 20);
-    });
-  }
+  const link = await linkOf(services, item);
+  if (!link) return;
+  await services.links.update({ ...link, lastError: reason, lastErrorAt: new Date().toISOString() }).catch(() => undefined);
+  await services.mailboxes.update(link.ownerSystemUserId, (m) => {
+    m.counters.failed += 1;
+    m.lastError = reason;
+    m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `A ${link.recordType} change could not be synced and was parked in the poison queue: ${reason}` }, ...m.alerts].slice(0, 20);
+  });
 }

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getConfig } from '../shared/config';
+import { BadRequestError } from '../shared/errors';
+import { fromBadRequest } from '../shared/http-errors';
+import { SubscriptionStore } from '../shared/subscriptions/subscription-store';
+import { acceptNotifications, parseNotificationBatch, validationResponse } from '../shared/webhooks/graph-notifications';
+
+const config = getConfig();
+const subscriptions = SubscriptionStore.fromConnectionString(config.storageConnection);
+const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connection: 'AzureWebJobsStorage' });
+
+/**
+ * POST /api/notifications and /api/notifications/lifecycle — Graph change and lifecycle notifications.
+ * Anonymous at the host: Graph authenticates with the per-subscription clientState, checked here.
+ */
+export async function graphNotifications(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const handshake = validationResponse(request.query.get('validationToken'));
+  if (handshake) return handshake;
+  try {
+    const batch = parseNotificationBatch(Buffer.from(await request.arrayBuffer()));
+    const base = randomUUID();
+    const result = await acceptNotifications(batch, (id) => subscriptions.get(id), (i) => `${base}-${i}`);
+    if (result.items.length > 0) context.extraOutputs.set(workQueue, result.items);
+    for (const dropped of result.dropped) {
+      context.warn(JSON.stringify({ message: 'graph notification dropped', ...dropped }));
+    }
+    return { status: 202 };
+  } catch (error) {
+    if (error instanceof BadRequestError) return fromBadRequest(error);
+    throw error;
+  }
+}
+
+app.http('graphNotifications', {
+  route: 'notifications/{kind?}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraOutputs: [workQueue],
+  handler: graphNotifications,
+});

@@ -1,0 +1,114 @@
+/**
+ * What the Graph notification endpoints do, free of Functions types:
+ * - the validation handshake: a POST with `?validationToken=` is answered 200 text/plain with the token;
+ * - a change-notification batch: each notification's clientState is checked, in constant time, against
+ *   the secret stored for its subscription; notifications for unknown subscriptions or with a wrong
+ *   clientState are dropped (still answered 202, counted and logged — Graph would otherwise retry them);
+ *   valid ones become work items;
+ * - lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed) become lifecycle work items.
+ * A body that is not a notification batch is a BadRequestError (400), and nothing is enqueued.
+ */
+import { z } from 'zod';
+import { BadRequestError } from '../errors';
+import { matchesAnySecret } from '../secrets';
+import type { StoredSubscription } from '../subscriptions/subscription-store';
+import type { GraphChangeItem, GraphLifecycleItem } from '../sync/work-item';
+
+export const MAX_NOTIFICATION_BODY_BYTES = 1024 * 1024;
+
+const notificationSchema = z.object({
+  subscriptionId: z.string().min(1),
+  clientState: z.string().nullish(),
+  changeType: z.string().optional(),
+  resource: z.string().optional(),
+  lifecycleEvent: z.string().optional(),
+  tenantId: z.string().optional(),
+  subscriptionExpirationDateTime: z.string().optional(),
+  resourceData: z.object({
+    id: z.string().min(1),
+    '@odata.etag': z.string().optional(),
+    '@odata.type': z.string().optional(),
+    '@odata.id': z.string().optional(),
+  }).passthrough().optional(),
+}).passthrough();
+
+const batchSchema = z.object({
+  value: z.array(notificationSchema).min(1).max(1000),
+  validationTokens: z.array(z.string()).optional(),
+}).passthrough();
+
+export interface NotificationResult {
+  items: Array<GraphChangeItem | GraphLifecycleItem>;
+  dropped: Array<{ subscriptionId: string; reason: 'unknownSubscription' | 'clientStateMismatch' | 'unsupported' }>;
+}
+
+/** The validation handshake's answer, or undefined when the request is not one. */
+export function validationResponse(validationToken: string | null): { status: 200; body: string; headers: Record<string, string> } | undefined {
+  if (validationToken === null) return undefined;
+  // The query parameter arrives URL-decoded already; Graph expects that decoded value back, as plain text.
+  return { status: 200, body: validationToken, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+}
+
+export function parseNotificationBatch(body: Buffer): z.infer<typeof batchSchema> {
+  if (body.length > MAX_NOTIFICATION_BODY_BYTES) throw new BadRequestError(`Body of ${body.length} bytes exceeds ${MAX_NOTIFICATION_BODY_BYTES}`, 413, 'PayloadTooLarge');
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadRequestError('Body is not valid JSON', 400, 'InvalidJson');
+  }
+  const parsed = batchSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new BadRequestError(`Not a Graph notification batch: ${issues}`, 400, 'InvalidNotification');
+  }
+  return parsed.data;
+}
+
+const CHANGE_TYPES = new Set(['created', 'updated', 'deleted']);
+const LIFECYCLE_EVENTS = new Set(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
+
+export async function acceptNotifications(
+  batch: z.infer<typeof batchSchema>,
+  lookup: (subscriptionId: string) => Promise<StoredSubscription | undefined>,
+  correlationId: (index: number) => string,
+  now = new Date(),
+): Promise<NotificationResult> {
+  const result: NotificationResult = { items: [], dropped: [] };
+  for (const [index, n] of batch.value.entries()) {
+    const subscription = await lookup(n.subscriptionId);
+    if (!subscription) {
+      result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'unknownSubscription' });
+      continue;
+    }
+    if (!matchesAnySecret(n.clientState ?? undefined, subscription.clientStates)) {
+      result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'clientStateMismatch' });
+      continue;
+    }
+    const base = { correlationId: correlationId(index), receivedAt: now.toISOString() };
+    if (n.lifecycleEvent) {
+      if (!LIFECYCLE_EVENTS.has(n.lifecycleEvent)) {
+        result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'unsupported' });
+        continue;
+      }
+      result.items.push({ kind: 'graphLifecycle', subscriptionId: n.subscriptionId, lifecycleEvent: n.lifecycleEvent as GraphLifecycleItem['lifecycleEvent'], ...base });
+      continue;
+    }
+    if (!n.changeType || !CHANGE_TYPES.has(n.changeType) || !n.resourceData?.id) {
+      result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'unsupported' });
+      continue;
+    }
+    const etag = n.resourceData['@odata.etag'];
+    result.items.push({
+      kind: 'graphChange',
+      recordType: subscription.recordType,
+      mailboxUserId: subscription.mailboxUserId,
+      graphId: n.resourceData.id,
+      changeType: n.changeType as GraphChangeItem['changeType'],
+      ...(etag ? { etag } : {}),
+      subscriptionId: n.subscriptionId,
+      ...base,
+    });
+  }
+  return result;
+}
