@@ -17,7 +17,8 @@ export class DataverseRequestError extends SyncError {
   }
 
   get transient(): boolean {
-    return this.code === 'THROTTLED' || this.code === 'TEMPORARY' || this.code === 'UNKNOWN';
+    // A lost race (412) is worth a retry too: the retry reads both sides afresh.
+    return this.code === 'THROTTLED' || this.code === 'TEMPORARY' || this.code === 'UNKNOWN' || this.code === 'PRECONDITION_FAILED';
   }
 }
 
