@@ -161,3 +161,65 @@ export class GraphGateway {
     }
   }
 }
+
+export interface GraphSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  clientState?: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  expirationDateTime: string;
+}
+
+export interface DeltaPage {
+  value: GraphItem[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/** Subscriptions and delta rounds: not paced per mailbox item traffic, but counted the same by Graph. */
+export class GraphSubscriptionsGateway {
+  constructor(private readonly client: Client, private readonly pacer: MailboxPacer) {}
+
+  private call<T>(mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
+    return this.pacer.run(mailboxUserId, async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw toGraphRequestError(error, what);
+      }
+    });
+  }
+
+  create(mailboxUserId: string, body: Omit<GraphSubscription, 'id'>): Promise<GraphSubscription> {
+    return this.call(mailboxUserId, `Subscribing to ${body.resource}`, () => this.client.api('/subscriptions').post(body) as Promise<GraphSubscription>);
+  }
+
+  renew(mailboxUserId: string, id: string, expirationDateTime: string): Promise<GraphSubscription> {
+    return this.call(mailboxUserId, `Renewing subscription ${id}`, () =>
+      this.client.api(`/subscriptions/${u(id)}`).patch({ expirationDateTime }) as Promise<GraphSubscription>);
+  }
+
+  reauthorize(mailboxUserId: string, id: string): Promise<void> {
+    return this.call(mailboxUserId, `Reauthorizing subscription ${id}`, () => this.client.api(`/subscriptions/${u(id)}/reauthorize`).post({}) as Promise<void>);
+  }
+
+  async delete(mailboxUserId: string, id: string): Promise<void> {
+    try {
+      await this.call(mailboxUserId, `Deleting subscription ${id}`, () => this.client.api(`/subscriptions/${u(id)}`).delete() as Promise<void>);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+    }
+  }
+
+  /** One page of a delta round: the first call by path, later ones by the absolute next/delta link. */
+  deltaPage(mailboxUserId: string, pathOrLink: string): Promise<DeltaPage> {
+    return this.call(mailboxUserId, 'Delta query', () =>
+      this.client.api(pathOrLink).header('Prefer', `${IMMUTABLE_IDS}, odata.maxpagesize=100`).get() as Promise<DeltaPage>);
+  }
+
+  static todoTasksDeltaPath(mailboxUserId: string, listId: string): string {
+    return `/users/${u(mailboxUserId)}/todo/lists/${u(listId)}/tasks/delta`;
+  }
+}
