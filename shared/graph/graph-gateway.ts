@@ -91,6 +91,12 @@ export class GraphGateway {
     return list.id;
   }
 
+  /** Reads one item of the mailbox's calendar, contacts or default To Do list: proves access (Test & Enable). */
+  async probe(mailboxUserId: string, recordType: RecordType, containerId?: string): Promise<void> {
+    await this.call(mailboxUserId, `Reading the ${recordType === 'appointment' ? 'calendar' : recordType === 'contact' ? 'contacts' : 'To Do list'} of ${mailboxUserId}`, () =>
+      this.client.api(this.collection(recordType, mailboxUserId, containerId)).top(1).select('id').get() as Promise<unknown>);
+  }
+
   /** The item, or undefined when it no longer exists. */
   async get(ref: GraphItemRef): Promise<GraphItem | undefined> {
     try {

@@ -32,6 +32,8 @@ export const crmChangeSchema = z.object({
   receivedAt: z.string(),
   /** x-ms-dynamics-msg-size-exceeded: images were dropped by Dataverse; read the row. */
   sizeExceeded: z.boolean().optional(),
+  /** Part of a mailbox's initial sync (progress is counted on the mailbox). */
+  initialSyncOf: guid.optional(),
 });
 
 export const graphChangeSchema = z.object({
@@ -58,11 +60,20 @@ export const graphLifecycleSchema = z.object({
   receivedAt: z.string(),
 });
 
-export const workItemSchema = z.discriminatedUnion('kind', [crmChangeSchema, graphChangeSchema, graphLifecycleSchema]);
+/** Runs a mailbox's Test & Enable (asynchronously, as in Dynamics). */
+export const mailboxTestSchema = z.object({
+  kind: z.literal('mailboxTest'),
+  systemUserId: guid,
+  correlationId: z.string().min(1),
+  receivedAt: z.string(),
+});
+
+export const workItemSchema = z.discriminatedUnion('kind', [crmChangeSchema, graphChangeSchema, graphLifecycleSchema, mailboxTestSchema]);
 
 export type CrmChange = z.infer<typeof crmChangeSchema>;
 export type GraphChangeItem = z.infer<typeof graphChangeSchema>;
 export type GraphLifecycleItem = z.infer<typeof graphLifecycleSchema>;
+export type MailboxTestItem = z.infer<typeof mailboxTestSchema>;
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type RecordTypeName = (typeof RECORD_TYPES)[number];
 

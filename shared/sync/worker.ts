@@ -31,6 +31,8 @@ export interface WorkerEnvironment {
   applyGraphChange?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphChange' }>) => Promise<SyncOutcome>;
   /** Handles a Graph lifecycle notification (subscriptions); absent until wired. */
   applyGraphLifecycle?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphLifecycle' }>) => Promise<SyncOutcome>;
+  /** Runs a mailbox Test & Enable; absent until wired. */
+  runMailboxTest?: (services: SyncServices, item: Extract<WorkItem, { kind: 'mailboxTest' }>) => Promise<SyncOutcome>;
 }
 
 export type WorkerResult = { status: 'applied'; outcome: SyncOutcome } | { status: 'poisoned'; reason: string };
@@ -57,11 +59,14 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
       ? await applyCrmChange(services, item)
       : item.kind === 'graphChange'
         ? (env.applyGraphChange ? await env.applyGraphChange(services, item) : notWired)
-        : (env.applyGraphLifecycle ? await env.applyGraphLifecycle(services, item) : notWired);
+        : item.kind === 'graphLifecycle'
+          ? (env.applyGraphLifecycle ? await env.applyGraphLifecycle(services, item) : notWired)
+          : (env.runMailboxTest ? await env.runMailboxTest(services, item) : notWired);
     itemLog.log(outcome.action === 'skipped' ? 'debug' : 'information', `work item ${outcome.action}`, {
       crmId: item.kind === 'crmChange' ? item.crmId : undefined, graphId: outcome.graphId, reason: outcome.reason, conflicts: outcome.conflicts,
       dequeueCount: env.dequeueCount,
     });
+    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, item.initialSyncOf, 'done');
     return { status: 'applied', outcome };
   } catch (thrown) {
     const error = ensureError(thrown);
@@ -72,6 +77,7 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
     if (!lastAttempt) throw error;
     await env.poison({ reason: error.message, errorType: error.name, attempts: env.dequeueCount, failedAt: new Date().toISOString(), correlationId: item.correlationId, message });
     await recordFailure(services, item, error.message).catch((e) => itemLog.log('warning', 'could not record the failure', { error: String(e) }));
+    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, item.initialSyncOf, 'failed');
     return { status: 'poisoned', reason: error.message };
   }
 }
@@ -90,5 +96,12 @@ async function recordFailure(services: SyncServices, item: WorkItem, reason: str
     m.counters.failed += 1;
     m.lastError = reason;
     m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `A ${link.recordType} change could not be synced and was parked in the poison queue: ${reason}` }, ...m.alerts].slice(0, 20);
+  });
+}
+
+async function countInitialSync(services: SyncServices, systemUserId: string, outcome: 'done' | 'failed'): Promise<void> {
+  await services.mailboxes.update(systemUserId, (m) => {
+    m.initialSync[outcome] += 1;
+    if (outcome === 'done') m.lastSyncOn = new Date().toISOString();
   });
 }
