@@ -81,6 +81,11 @@ export class DataverseGateway {
     });
   }
 
+  /** POST; returns the new row's id. */
+  async create(entitySet: string, data: CrmRow): Promise<string> {
+    return this.call(`Creating in ${entitySet}`, async () => String(await this.api.create({ collection: entitySet, data })));
+  }
+
   async delete(entitySet: string, id: string): Promise<void> {
     try {
       await this.call(`Deleting ${entitySet}(${id})`, () => this.api.deleteRecord({ collection: entitySet, key: id }));
