@@ -14,6 +14,7 @@ const httpsUrl = z
   .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
   .transform((u) => u.replace(/\/+$/, ''));
 const positiveInt = (fallback: number) => z.coerce.number().int('must be a whole number').positive('must be > 0').default(fallback);
+const ncrontab = z.string().regex(/^\S+(\s+\S+){5}$/, 'must be a six-field NCRONTAB schedule, e.g. "*/30 * * * * *"');
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 /** Setting name → schema. The names are the app settings' own (Azure App Settings / local.settings.json). */
@@ -35,6 +36,13 @@ export const settingsSchema = z.object({
   SYNC_WORK_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid queue name').default('sync-work'),
   SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX: positiveInt(4),
   SYNC_LOG_LEVEL: z.enum(['debug', 'information', 'warning', 'error']).default('information'),
+  /** Six-field NCRONTAB schedules, read by the Functions host itself through %binding expressions%. */
+  SYNC_TODO_POLL_SCHEDULE: ncrontab,
+  SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: ncrontab,
+  /** A field changed on both sides since the last sync: which side wins. */
+  SYNC_CONFLICT_POLICY: z.enum(['crmWins', 'exchangeWins']).default('crmWins'),
+  /** Per-field direction overrides, JSON: {"contact": {"telephone1": "crmToExchange"}, ...}. */
+  SYNC_FIELD_DIRECTIONS: z.string().optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -53,6 +61,8 @@ export interface SyncConfig {
   workQueue: string;
   graphMaxConcurrencyPerMailbox: number;
   logLevel: Settings['SYNC_LOG_LEVEL'];
+  conflictPolicy: Settings['SYNC_CONFLICT_POLICY'];
+  fieldDirections: string | undefined;
 }
 
 /** Reads and validates the settings; throws ConfigurationError naming every bad one. */
@@ -85,6 +95,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workQueue: s.SYNC_WORK_QUEUE,
     graphMaxConcurrencyPerMailbox: s.SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX,
     logLevel: s.SYNC_LOG_LEVEL,
+    conflictPolicy: s.SYNC_CONFLICT_POLICY,
+    fieldDirections: s.SYNC_FIELD_DIRECTIONS,
   };
 }
 

@@ -14,6 +14,8 @@ import { parseDate } from './time-zones';
 // ---------------------------------------------------------------- text
 
 const HORIZONTAL_SPACE = /[\t\v\f \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+/g;
+/** C0 controls other than tab and line breaks: not text (Exchange and Dataverse reject or drop them). */
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
 
 /** Cuts to `max` UTF-16 units (Dataverse's MaxLength unit) without splitting a surrogate pair. */
 function cut(value: string, max: number | undefined): string {
@@ -27,12 +29,13 @@ function cut(value: string, max: number | undefined): string {
 /** Single-line text (names, phones, subject): trimmed, '' ≡ null, at most `maxLength` characters. */
 export function canonicalText(value: unknown, maxLength?: number): string | null {
   if (typeof value !== 'string') return null;
-  const text = cut(value.trim(), maxLength).trim();
+  const text = cut(value.replace(CONTROL, '').trim(), maxLength).trim();
   return text === '' ? null : text;
 }
 
 function normaliseLines(text: string): string {
   const lines = text
+    .replace(CONTROL, '')
     .replace(/\r\n?|[\u2028\u2029]/g, '\n')
     .split('\n')
     .map((line) => line.replace(HORIZONTAL_SPACE, ' ').trim());
@@ -82,6 +85,7 @@ const BLOCK_TAG = new RegExp(`<\\/?(?:${BLOCK})\\b[^>]*>`, 'gi');
  */
 export function htmlToText(html: string): string {
   const marked = html
+    .replace(/\u0000/g, '')
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<(head|style|script|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/\s+/g, ' ')
@@ -174,8 +178,14 @@ interface FieldOptions {
   settable?: boolean;
 }
 
+interface TextFieldOptions extends FieldOptions {
+  /** What "no value" is written as in Graph: null clears a contact property; a title/subject gets ''. */
+  graphEmpty?: '' | null;
+}
+
 /** A Dataverse text column ↔ a top-level Graph string property. */
-export function textField(name: string, crmColumn: string, graphProperty: string, maxLength: number, options: FieldOptions = {}): FieldMapping {
+export function textField(name: string, crmColumn: string, graphProperty: string, maxLength: number, options: TextFieldOptions = {}): FieldMapping {
+  const graphEmpty = options.graphEmpty ?? null;
   return {
     name,
     crmColumns: [crmColumn],
@@ -185,7 +195,7 @@ export function textField(name: string, crmColumn: string, graphProperty: string
     fromCrm: (row) => canonicalText(row[crmColumn], maxLength),
     fromGraph: (item) => canonicalText(item[graphProperty], maxLength),
     toCrm: (value) => ({ [crmColumn]: canonicalText(value, maxLength) }),
-    toGraph: (value) => ({ [graphProperty]: canonicalText(value, maxLength) }),
+    toGraph: (value) => ({ [graphProperty]: canonicalText(value, maxLength) ?? graphEmpty }),
   };
 }
 

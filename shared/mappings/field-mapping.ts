@@ -43,8 +43,19 @@ export interface FieldMapping {
   fromGraph(item: GraphItem, ctx: MappingContext): Canonical;
   /** Columns to PATCH/POST in Dataverse for this value. */
   toCrm(value: Canonical, ctx: MappingContext): CrmRow;
-  /** Properties to PATCH/POST in Graph for this value. */
-  toGraph(value: Canonical, ctx: MappingContext): GraphItem;
+  /**
+   * Properties to PATCH/POST in Graph for this value. `current` is the item as last read, when the caller
+   * has it: fields whose Graph property holds more than the CRM side knows (attendees' display names and
+   * room resources, email display names) keep those parts from it; without it they write their own
+   * value alone, which is always valid.
+   */
+  toGraph(value: Canonical, ctx: MappingContext, current?: GraphItem): GraphItem;
+}
+
+/** A navigation property every Dataverse read of the table must $expand (appointment parties). */
+export interface CrmExpand {
+  property: string;
+  select?: readonly string[];
 }
 
 export interface RecordMapping {
@@ -54,4 +65,8 @@ export interface RecordMapping {
   crmEntitySet: string;
   crmPrimaryId: string;
   fields: readonly FieldMapping[];
+  /** crmColumns that are lookups: read as `_x_value` (with the formatted-value annotation), not `x`. */
+  crmLookupColumns?: readonly string[];
+  /** Navigation properties reads must expand; a field needing one throws when a row lacks it. */
+  crmExpand?: readonly CrmExpand[];
 }

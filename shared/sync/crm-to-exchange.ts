@@ -40,8 +40,8 @@ async function readRow(services: SyncServices, change: CrmChange): Promise<CrmRo
   if (change.message === 'Delete') return null;
   const mapping = services.mappings[change.recordType];
   if (change.postImage && !change.sizeExceeded && imageIsComplete(mapping, change.postImage, services.lookupColumns)) return change.postImage;
-  const expand = change.recordType === 'appointment' ? [{ property: 'appointment_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'] }] : undefined;
-  const row = await services.dataverse.retrieve(mapping.crmEntitySet, change.crmId, crmSelect(mapping, services.lookupColumns), expand);
+  const expand = mapping.crmExpand?.map((e) => ({ property: e.property, ...(e.select ? { select: [...e.select] } : {}) }));
+  const row = await services.dataverse.retrieve(mapping.crmEntitySet, change.crmId, crmSelect(mapping, services.lookupColumns), expand?.length ? expand : undefined);
   return row ?? null;
 }
 

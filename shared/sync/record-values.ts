@@ -19,7 +19,7 @@ export function crmSelect(mapping: RecordMapping, lookupColumns: ReadonlySet<str
   for (const field of mapping.fields) {
     if (field.defaultDirection === 'none') continue;
     for (const column of field.crmColumns) {
-      if (column === 'appointment_activity_parties') continue; // an $expand, not a column
+      if (mapping.crmExpand?.some((e) => e.property === column)) continue; // an $expand, not a column
       columns.add(lookupColumns.has(column) ? `_${column}_value` : column);
     }
   }
@@ -29,7 +29,8 @@ export function crmSelect(mapping: RecordMapping, lookupColumns: ReadonlySet<str
 /** Does a webhook image hold every column a sync of this row needs (then the row need not be read)? */
 export function imageIsComplete(mapping: RecordMapping, image: CrmRow | undefined, lookupColumns: ReadonlySet<string> = new Set()): boolean {
   if (!image) return false;
-  if (mapping.fields.some((f) => f.crmColumns.includes('appointment_activity_parties'))) return false;
+  // Images carry no expanded navigation properties (appointment parties): such rows are always read.
+  if ((mapping.crmExpand?.length ?? 0) > 0) return false;
   return crmSelect(mapping, lookupColumns).every((c) => c in image || c === 'modifiedon' || c === mapping.crmPrimaryId);
 }
 

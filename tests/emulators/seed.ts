@@ -42,7 +42,7 @@ export interface SandboxSeed {
   clients: { sync: SeedClient; admin: SeedClient; people: SeedClient };
 }
 
-export const GRAPH_SYNC_ROLES = ['Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All', 'User.Read.All'];
+export const GRAPH_SYNC_ROLES = ['Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All', 'MailboxSettings.Read', 'User.Read.All'];
 
 /** The default seed; the Dataverse URL is filled in at start (`dataverseUrl` is its audience). */
 export function defaultSeed(dataverseUrl: string): SandboxSeed {

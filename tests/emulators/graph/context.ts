@@ -16,6 +16,12 @@ export interface GraphChange {
   changeType: 'created' | 'updated' | 'deleted';
   /** For To Do tasks: the list id. For contacts: the contact folder id. */
   containerId?: string;
+  /**
+   * For events and contacts `id` is the immutable id (what `Prefer: IdType="ImmutableId"` returns) and
+   * this is the default (regular) id of the same item; a notification must use the form the subscription
+   * was created with. To Do tasks have one id form only (this is then absent).
+   */
+  regularId?: string;
   /** Client id of the app that made the write (our own writes notify too). */
   clientId: string;
   /** changeKey / etag after the write (absent for deletes). */
@@ -36,6 +42,10 @@ export interface GraphContext {
   authenticate(req: EmulatorRequest): Promise<GraphCaller>;
   /** Resolves a user by id or UPN and checks the caller may reach the mailbox (404 / 403 ErrorAccessDenied). */
   mailboxUser(caller: GraphCaller, idOrUpn: string): SeedUser;
+  /** Resolves a user by id or UPN without any mailbox-scope check (undefined when unknown). */
+  resolveUser?(idOrUpn: string): SeedUser | undefined;
+  /** Whether a To Do list / contact folder id (either id form) exists in the user's mailbox. */
+  containerExists?(userId: string, kind: 'todoTaskList' | 'contactFolder', id: string): boolean;
   /** Subscribes to every write on any mailbox item; returns an unsubscribe function. */
   onChange(listener: (change: GraphChange) => void): () => void;
   /** `{ error: { code, message, innerError: { date, request-id, client-request-id } } }` */
