@@ -96,14 +96,16 @@ export function offsetAt(ms: number, zone: string): number {
  * whose midnight does not exist becomes 01:00), so it still falls on the same date.
  */
 export function localToInstant(local: LocalDateTime, zone: string): number {
+  return instantsOf(local, zone)[0] ?? utcOf(local) - offsetAt(utcOf(local) - DAY_MS, zone);
+}
+
+/** Every instant showing `local` on `zone`'s clocks, earliest first: none in a gap, two in a fall-back hour. */
+function instantsOf(local: LocalDateTime, zone: string): number[] {
   const guess = utcOf(local);
-  const before = offsetAt(guess - DAY_MS, zone);
-  const after = offsetAt(guess + DAY_MS, zone);
-  const candidates = [...new Set([before, after])]
+  return [...new Set([offsetAt(guess - DAY_MS, zone), offsetAt(guess + DAY_MS, zone)])]
     .map((offset) => guess - offset)
     .filter((t) => utcOf(instantToLocal(t, zone)) === guess)
     .sort((a, b) => a - b);
-  return candidates[0] ?? guess - before;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -185,12 +187,12 @@ export function parseGraphDateTime(value: { dateTime?: unknown; timeZone?: unkno
 
 /**
  * An instant → Graph dateTimeTimeZone in the mailbox's zone (so Outlook shows the item in the user's own
- * zone). When that wall-clock time is ambiguous (the repeated hour of a fall-back night) it would not
- * identify the instant, so it is written in UTC instead.
+ * zone). A wall-clock time in the repeated hour of a fall-back night does not identify its instant (and
+ * servers resolve it differently: .NET takes the standard-time one), so such a value is written in UTC.
  */
 export function toGraphDateTime(ms: number, ianaZone: string, windowsZone: string): GraphDateTime {
   const local = instantToLocal(ms, ianaZone);
-  if (localToInstant(local, ianaZone) === ms) return { dateTime: formatGraphLocal(local), timeZone: windowsZone };
+  if (instantsOf(local, ianaZone).length === 1) return { dateTime: formatGraphLocal(local), timeZone: windowsZone };
   return { dateTime: formatGraphLocal(instantToLocal(ms, 'UTC')), timeZone: 'UTC' };
 }
 

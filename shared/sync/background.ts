@@ -1,0 +1,52 @@
+/**
+ * The work that is not a single record change: Graph lifecycle events (fix the subscription, then catch
+ * up with a delta round), Test & Enable runs (then the initial sync), the To Do delta poll, and the
+ * subscription renewal pass. Each enqueues ordinary work items, so the worker stays the one place that
+ * applies changes.
+ */
+import type { Runtime } from '../runtime';
+import { syncsRecordType } from '../mailboxes/mailbox';
+import { runDeltaRound } from './delta-round';
+import type { SyncOutcome } from './sync-services';
+import type { GraphLifecycleItem, MailboxTestItem } from './work-item';
+
+export async function applyGraphLifecycle(rt: Runtime, item: GraphLifecycleItem): Promise<SyncOutcome> {
+  const mailboxes = (id: string) => rt.services.mailboxes.get(id);
+  const stored = await rt.subscriptionStore.get(item.subscriptionId);
+  const standing = await rt.subscriptions.handleLifecycle(item.subscriptionId, item.lifecycleEvent, mailboxes);
+  if (!stored || !standing) return { action: 'skipped', reason: 'subscriptionNoLongerNeeded' };
+  if (item.lifecycleEvent === 'reauthorizationRequired') return { action: 'updated', reason: 'reauthorized' };
+  // missed / subscriptionRemoved: notifications may have been lost; the delta round is the truth.
+  const round = await runDeltaRound(rt.graphSubscriptions, rt.deltaCursors, { mailboxUserId: stored.mailboxUserId, recordType: stored.recordType });
+  await rt.workQueue.send(round.items);
+  rt.log.log('information', 'caught up after lifecycle event', { lifecycleEvent: item.lifecycleEvent, recordType: stored.recordType, items: round.items.length, fullResync: round.fullResync, correlationId: item.correlationId });
+  return { action: 'updated', reason: `caughtUp:${round.items.length}` };
+}
+
+export async function runMailboxTest(rt: Runtime, item: MailboxTestItem): Promise<SyncOutcome> {
+  const { mailbox, initialSync } = await rt.mailboxService.runTestAndEnable(item.systemUserId);
+  await rt.workQueue.send(initialSync);
+  rt.log.log('information', 'test and enable finished', { systemUserId: item.systemUserId, actStatus: mailbox.actStatus, initialSync: initialSync.length, correlationId: item.correlationId });
+  return { action: mailbox.actStatus === 'success' ? 'updated' : 'skipped', reason: mailbox.actStatus === 'success' ? `enabled:${initialSync.length}` : `testFailed` };
+}
+
+/** One To Do delta round per enabled mailbox syncing tasks. Returns the number of items enqueued. */
+export async function pollTodo(rt: Runtime): Promise<number> {
+  let total = 0;
+  for (const mailbox of await rt.services.mailboxes.list()) {
+    if (!syncsRecordType(mailbox, 'task') || !mailbox.todoListId) continue;
+    try {
+      const round = await runDeltaRound(rt.graphSubscriptions, rt.deltaCursors, { mailboxUserId: mailbox.entraObjectId, recordType: 'task', containerId: mailbox.todoListId });
+      await rt.workQueue.send(round.items);
+      total += round.items.length;
+    } catch (error) {
+      // One mailbox's failure must not stop the others' polls.
+      rt.log.log('warning', 'To Do poll failed for a mailbox', { systemUserId: mailbox.systemUserId, error: (error as Error).message });
+    }
+  }
+  return total;
+}
+
+export async function renewSubscriptions(rt: Runtime): Promise<{ renewed: number; recreated: number; removed: number }> {
+  return rt.subscriptions.renewDue((id) => rt.services.mailboxes.get(id));
+}
