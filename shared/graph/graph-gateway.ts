@@ -199,7 +199,10 @@ export class GraphSubscriptionsGateway {
   }
 
   create(mailboxUserId: string, body: Omit<GraphSubscription, 'id'>): Promise<GraphSubscription> {
-    return this.call(mailboxUserId, `Subscribing to ${body.resource}`, () => this.client.api('/subscriptions').post(body) as Promise<GraphSubscription>);
+    // Notifications carry ids in the form the subscription was created with: ask for immutable ids, the
+    // form our links store.
+    return this.call(mailboxUserId, `Subscribing to ${body.resource}`, () =>
+      this.client.api('/subscriptions').header('Prefer', IMMUTABLE_IDS).post(body) as Promise<GraphSubscription>);
   }
 
   renew(mailboxUserId: string, id: string, expirationDateTime: string): Promise<GraphSubscription> {

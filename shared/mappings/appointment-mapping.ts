@@ -228,7 +228,8 @@ function attendeeAddress(a: Record<string, unknown>): string | null {
 const attendees: FieldMapping = {
   name: 'attendees',
   crmColumns: [PARTIES_PROPERTY],
-  graphProperties: ['attendees'],
+  // organizer is only read: an attendee entry for the organizer is not an attendee.
+  graphProperties: ['attendees', 'organizer'],
   defaultDirection: 'crmToExchange',
   settable: false,
   fromCrm: (row, ctx) => {

@@ -8,7 +8,7 @@
  * either side, so a long Outlook value compares equal to what the CRM can hold); instants are ISO UTC to
  * the second (Dataverse keeps no milliseconds); dates are 'YYYY-MM-DD'.
  */
-import type { Canonical, CrmRow, FieldMapping, GraphItem, SyncDirection } from './field-mapping';
+import type { Canonical, FieldMapping, SyncDirection } from './field-mapping';
 import { parseDate } from './time-zones';
 
 // ---------------------------------------------------------------- text
@@ -248,6 +248,3 @@ export function priorityField(name = 'priority'): FieldMapping {
     toGraph: (value) => ({ importance: importanceOf(value) }),
   };
 }
-
-/** Helpers for mapping files: the row/item keys a value lives under, typed loosely on purpose. */
-export type { Canonical, CrmRow, GraphItem };

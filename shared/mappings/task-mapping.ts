@@ -33,7 +33,7 @@ import type { FieldMapping, MappingContext, RecordMapping } from './field-mappin
 import {
   asInteger, bodyField, formatInstant, instantMs, isCanonicalDate, priorityField, textField,
 } from './conversions';
-import { dateInZone, graphMidnight, parseGraphDateTime, startOfDateInZone } from './time-zones';
+import { dateInZone, graphMidnight, nearestDateInZone, parseGraphDateTime, startOfDateInZone } from './time-zones';
 
 export const TASK_STATUSES = ['notStarted', 'inProgress', 'waitingOnOthers', 'deferred', 'completed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -78,9 +78,16 @@ const status: FieldMapping = {
   toGraph: (value) => ({ status: taskStatusOf(value) ?? 'notStarted' }),
 };
 
-function graphDate(value: unknown, ctx: MappingContext): string | null {
+/**
+ * A To Do dateTimeTimeZone → its date in the mailbox zone. Due and start dates come back as the local
+ * midnight of the zone the task was set in, expressed in UTC: the *nearest* local midnight reads them
+ * right even when that zone differs from the mailbox's by a few hours. A completion keeps its time of
+ * day, so it is read as the date it falls on.
+ */
+function graphDate(value: unknown, ctx: MappingContext, rounding: 'nearest' | 'floor'): string | null {
   if (!value || typeof value !== 'object') return null;
-  return dateInZone(parseGraphDateTime(value as { dateTime?: unknown; timeZone?: unknown }), ctx.ianaTimeZone);
+  const ms = parseGraphDateTime(value as { dateTime?: unknown; timeZone?: unknown });
+  return rounding === 'nearest' ? nearestDateInZone(ms, ctx.ianaTimeZone) : dateInZone(ms, ctx.ianaTimeZone);
 }
 
 function crmDate(value: unknown, ctx: MappingContext): string | null {
@@ -97,7 +104,7 @@ function taskDate(name: string, crmColumn: string, graphProperty: string): Field
     defaultDirection: 'twoWay',
     settable: true,
     fromCrm: (row, ctx) => crmDate(row[crmColumn], ctx),
-    fromGraph: (item, ctx) => graphDate(item[graphProperty], ctx),
+    fromGraph: (item, ctx) => graphDate(item[graphProperty], ctx, 'nearest'),
     toCrm: (value, ctx) => ({ [crmColumn]: isCanonicalDate(value) ? formatInstant(startOfDateInZone(value, ctx.ianaTimeZone)) : null }),
     toGraph: (value, ctx) => ({ [graphProperty]: isCanonicalDate(value) ? graphMidnight(value, ctx.windowsTimeZone) : null }),
   };
@@ -114,7 +121,7 @@ const dateCompleted: FieldMapping = {
   crmColumns: ['actualend', 'statecode'],
   graphProperties: ['completedDateTime', 'status'],
   fromCrm: (row, ctx) => (isClosed(row) ? crmDate(row.actualend, ctx) : null),
-  fromGraph: (item, ctx) => (item.status === 'completed' ? graphDate(item.completedDateTime, ctx) : null),
+  fromGraph: (item, ctx) => (item.status === 'completed' ? graphDate(item.completedDateTime, ctx, 'floor') : null),
 };
 
 export const TASK_MAPPING: RecordMapping = {

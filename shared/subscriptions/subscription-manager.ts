@@ -17,7 +17,8 @@ export const SUBSCRIBABLE: readonly RecordType[] = ['appointment', 'contact'];
 export interface SubscriptionManagerOptions {
   /** Public base of our HTTP functions, ending in /api. */
   publicBaseUrl: string;
-  /** Requested lifetime; Outlook resources allow at most 10,080 minutes (7 days). */
+  /** Requested lifetime; Outlook resources document 10,080 minutes (7 days), but the service rejects more
+   *  than 10,070 ("Subscription expiration can only be 10070 minutes in the future"). */
   lifetimeMinutes?: number;
   /** Renew when less than this remains. */
   renewBeforeMinutes?: number;
@@ -33,7 +34,7 @@ export class SubscriptionManager {
 
   constructor(private readonly graph: GraphSubscriptionsGateway, private readonly store: SubscriptionStore, private readonly options: SubscriptionManagerOptions) {
     const lifetime = options.lifetimeMinutes ?? 4320;
-    if (!(lifetime > 0 && lifetime <= 10080)) throw new RangeError(`lifetimeMinutes must be in (0, 10080] (Outlook's maximum), got ${lifetime}`);
+    if (!(lifetime > 0 && lifetime <= 10070)) throw new RangeError(`lifetimeMinutes must be in (0, 10070] (what Graph accepts for Outlook resources), got ${lifetime}`);
     this.lifetimeMs = lifetime * 60_000;
     this.renewBeforeMs = (options.renewBeforeMinutes ?? Math.min(1440, lifetime / 2)) * 60_000;
   }

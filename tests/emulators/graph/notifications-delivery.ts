@@ -7,41 +7,17 @@
  *   (`onGiveUp`, which sends a `missed` lifecycle notification);
  * - nothing is promised about order, and a retried POST may overtake nothing or everything.
  *
- * Test controls act on the notifications *before* they are batched: drop, delay, duplicate, or hold the
- * next N and release them in reverse order (reorder); delivery can be paused and resumed (all, or one
- * subscription), and a subscription waiting for reauthorization has its change notifications parked the
- * same way. Deliveries are counted per destination ("NOTIFY host/path"), apart from the API call counters,
- * so that benchmarks count API calls only.
+ * Test-control faults (notifications-faults.ts) act on the notifications *before* they are batched;
+ * delivery can be paused and resumed (all, or one subscription), and a subscription waiting for
+ * reauthorization has its change notifications parked the same way; parked longer than the retry window,
+ * they are given up like failed ones. Deliveries are counted per destination ("NOTIFY host/path"), apart
+ * from the API call counters, so that benchmarks count API calls only.
  */
+import { FaultList, type Channel, type DeliveryFault, type Outgoing } from './notifications-faults';
 import type { DeliveryStats } from './subscription-model';
 import type { SubscriptionSettings } from './subscription-settings';
 
-export type Channel = 'change' | 'lifecycle';
-
-export interface Outgoing {
-  subscriptionId: string;
-  url: string;
-  channel: Channel;
-  item: Record<string, unknown>;
-  /** When the first POST carrying it was attempted (the retry window starts there). */
-  firstAttemptMs?: number;
-}
-
-export type FaultAction = 'drop' | 'delay' | 'duplicate' | 'reorder';
-
-export interface DeliveryFault {
-  action: FaultAction;
-  /** How many of the next notifications it applies to. */
-  count: number;
-  /** Only notifications of this subscription (default: any). */
-  subscriptionId?: string;
-  /** Which notifications (default: change notifications only). */
-  channel?: Channel | 'any';
-  /** For `delay`: how long to hold each one. */
-  delayMs?: number;
-  /** For `drop`: also send a `missed` lifecycle notification, as Graph may when it loses notifications. */
-  sendMissed?: boolean;
-}
+export type { Channel, DeliveryFault, Outgoing } from './notifications-faults';
 
 export interface DeliveryAttempt {
   at: string;
@@ -75,7 +51,7 @@ const LOG_LIMIT = 500;
 
 export class NotificationDelivery {
   private readonly batches = new Map<string, Batch>();
-  private readonly faults: Array<DeliveryFault & { reordered: Outgoing[] }> = [];
+  private readonly faults = new FaultList();
   private parked: Outgoing[] = [];
   private pausedAll = false;
   private readonly pausedSubs = new Set<string>();
@@ -85,6 +61,8 @@ export class NotificationDelivery {
   private readonly log: DeliveryAttempt[] = [];
   /** POSTs in flight plus reorder releases running. */
   private working = 0;
+  /** Bumped by reset(), so that a release still running stops. */
+  private generation = 0;
   private closed = false;
 
   constructor(private readonly hooks: DeliveryHooks) {}
@@ -92,7 +70,7 @@ export class NotificationDelivery {
   /** Hands one notification to delivery (after the test-control faults). */
   enqueue(out: Outgoing): void {
     if (this.closed) return;
-    const fault = this.takeFault(out);
+    const fault = this.faults.take(out);
     if (!fault) { this.route(out); return; }
     const stats = this.hooks.stats(out.subscriptionId);
     switch (fault.action) {
@@ -110,32 +88,27 @@ export class NotificationDelivery {
         this.later(this.hooks.settings().batchWindowMs + 1, () => this.route({ ...out, item: { ...out.item } }));
         return;
       case 'reorder':
-        fault.reordered.push(out);
-        if (fault.count === 0) this.releaseReordered(fault);
+        fault.held.push(out);
+        if (fault.count === 0) this.sendInOrder(this.faults.drain(fault));
         return;
     }
   }
 
   addFault(fault: DeliveryFault): void {
-    this.faults.push({ ...fault, reordered: [] });
+    this.faults.add(fault);
   }
 
   /** Removes pending faults; notifications held by a reorder are released first. */
   clearFaults(): void {
     this.releaseAllReordered();
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   /** Sends now, in reverse order, whatever reorder faults are holding, and ends those faults. */
   releaseAllReordered(): number {
-    let n = 0;
-    for (const fault of [...this.faults]) {
-      if (fault.action !== 'reorder') continue;
-      n += fault.reordered.length;
-      fault.count = 0;
-      this.releaseReordered(fault);
-    }
-    return n;
+    const drained = this.faults.drainAll();
+    for (const held of drained) this.sendInOrder(held);
+    return drained.reduce((n, held) => n + held.length, 0);
   }
 
   pause(subscriptionId?: string): void {
@@ -149,11 +122,22 @@ export class NotificationDelivery {
     this.unpark();
   }
 
-  /** Re-examines parked notifications (after a resume or a reauthorization). */
+  /**
+   * Re-examines parked notifications (after a resume or a reauthorization). Those parked longer than the
+   * retry window are dropped, as Graph drops notifications paused for more than 4 hours.
+   */
   unpark(): void {
     const parked = this.parked;
     this.parked = [];
-    for (const out of parked) this.route(out);
+    const window = this.hooks.settings().retryWindowMs;
+    const expired: Outgoing[] = [];
+    for (const out of parked) {
+      if (Date.now() - (out.parkedMs ?? Date.now()) > window) { expired.push(out); continue; }
+      this.route(out);
+    }
+    if (expired.length === 0) return;
+    for (const o of expired) { const s = this.hooks.stats(o.subscriptionId); if (s) s.dropped += 1; }
+    this.hooks.onGiveUp(expired, 'retries');
   }
 
   /** Forgets the undelivered change notifications of a subscription that is gone. */
@@ -207,11 +191,12 @@ export class NotificationDelivery {
     this.timers.clear();
     for (const c of this.inFlight) c.abort();
     this.batches.clear();
-    this.faults.length = 0;
+    this.faults.clear();
     this.parked = [];
     this.pausedAll = false;
     this.pausedSubs.clear();
     this.log.length = 0;
+    this.generation += 1;
   }
 
   close(): void {
@@ -219,29 +204,14 @@ export class NotificationDelivery {
     this.reset();
   }
 
-  private takeFault(out: Outgoing): (DeliveryFault & { reordered: Outgoing[] }) | undefined {
-    const index = this.faults.findIndex((f) => f.count > 0
-      && (f.subscriptionId === undefined || f.subscriptionId === out.subscriptionId)
-      && ((f.channel ?? 'change') === 'any' || (f.channel ?? 'change') === out.channel));
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.count -= 1;
-    // A reorder fault stays until it has released what it holds.
-    if (fault.count === 0 && fault.action !== 'reorder') this.faults.splice(index, 1);
-    return fault;
-  }
-
-  private releaseReordered(fault: DeliveryFault & { reordered: Outgoing[] }): void {
-    const held = fault.reordered.reverse();
-    fault.reordered = [];
-    const index = this.faults.indexOf(fault);
-    if (index >= 0 && fault.count === 0) this.faults.splice(index, 1);
-    // One POST each, strictly one after the other, so that they arrive in reverse order.
+  /** One POST each, strictly one after the other, so that they arrive in this order. */
+  private sendInOrder(items: Outgoing[]): void {
     this.working += 1;
+    const generation = this.generation;
     void (async () => {
       try {
-        for (const out of held) {
-          if (this.closed) return;
+        for (const out of items) {
+          if (this.closed || generation !== this.generation) return;
           if (this.parkIfNeeded(out)) continue;
           await this.send([out], 1);
         }
@@ -253,6 +223,7 @@ export class NotificationDelivery {
 
   private parkIfNeeded(out: Outgoing): boolean {
     if (this.pausedAll || this.pausedSubs.has(out.subscriptionId) || (out.channel === 'change' && this.hooks.held(out.subscriptionId))) {
+      out.parkedMs ??= Date.now();
       this.parked.push(out);
       return true;
     }

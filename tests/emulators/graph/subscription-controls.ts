@@ -16,7 +16,7 @@
  * Control errors are plain `{ error }` bodies (they are not Graph's API).
  */
 import { EmulatorHttpError, type EmulatorRequest, type EmulatorServer } from '../common/server';
-import type { DeliveryFault, FaultAction } from './notifications-delivery';
+import { parseFault } from './notifications-faults';
 import { LIFECYCLE_EVENTS, renderSubscription, type LifecycleEvent, type StoredSubscription } from './subscription-model';
 import type { SubscriptionRegistry } from './subscription-registry';
 
@@ -38,23 +38,6 @@ export function snapshot(sub: StoredSubscription, baseUrl: string): Subscription
     immutableIds: sub.immutableIds,
     needsReauthorization: sub.needsReauthorization,
     stats: { ...sub.stats },
-  };
-}
-
-const FAULT_ACTIONS: FaultAction[] = ['drop', 'delay', 'duplicate', 'reorder'];
-
-export function parseFault(raw: unknown): DeliveryFault {
-  const f = (raw ?? {}) as Partial<DeliveryFault>;
-  const problems: string[] = [];
-  if (!FAULT_ACTIONS.includes(f.action as FaultAction)) problems.push(`action must be one of ${FAULT_ACTIONS.join(', ')}`);
-  if (typeof f.count !== 'number' || !Number.isInteger(f.count) || f.count < 1) problems.push('count must be an integer >= 1');
-  if (f.subscriptionId !== undefined && typeof f.subscriptionId !== 'string') problems.push('subscriptionId must be a string');
-  if (f.channel !== undefined && !['change', 'lifecycle', 'any'].includes(f.channel)) problems.push('channel must be change, lifecycle or any');
-  if (f.action === 'delay' && !(typeof f.delayMs === 'number' && f.delayMs >= 0)) problems.push('delay needs delayMs >= 0');
-  if (problems.length > 0) throw new EmulatorHttpError(400, { error: problems.join('; ') });
-  return {
-    action: f.action!, count: f.count!, subscriptionId: f.subscriptionId, channel: f.channel,
-    delayMs: f.delayMs, sendMissed: f.sendMissed === true,
   };
 }
 
@@ -95,7 +78,15 @@ export function registerSubscriptionControls(server: EmulatorServer, registry: S
       throw error;
     }
   });
-  server.route('POST', '/_emulator/notifications/faults', (req) => { delivery.addFault(parseFault(req.json())); return { status: 204 }; });
+  server.route('POST', '/_emulator/notifications/faults', (req) => {
+    try {
+      delivery.addFault(parseFault(req.json()));
+    } catch (error) {
+      if (error instanceof RangeError) throw new EmulatorHttpError(400, { error: error.message });
+      throw error;
+    }
+    return { status: 204 };
+  });
   server.route('DELETE', '/_emulator/notifications/faults', () => { delivery.clearFaults(); return { status: 204 }; });
   server.route('POST', '/_emulator/notifications/release', () => ({ status: 200, body: { released: delivery.releaseAllReordered() } }));
   server.route('POST', '/_emulator/notifications/pause', (req) => { delivery.pause(optionalSubscription(req)); return { status: 204 }; });

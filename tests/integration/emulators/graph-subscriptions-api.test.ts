@@ -89,11 +89,11 @@ test('handshake timeout: an endpoint slower than the limit fails the create with
   expect(defaults.validationTimeoutMs).toBe(10_000);
   s.sb.graph.subscriptions.configure({ validationTimeoutMs: 300 });
   try {
-    s.receiver.validation.set('/notify', { mode: 'echo', delayMs: 800 });
+    s.receiver.validation.set('/notify', { mode: 'echo', delayMs: 1_500 });
     const started = Date.now();
     const error = await refused(graph.api('/subscriptions').post(s.body()));
     expect(error).toMatchObject({ statusCode: 400, code: 'InvalidRequest', message: 'Subscription validation request timed out.' });
-    expect(Date.now() - started).toBeLessThan(800);
+    expect(Date.now() - started).toBeLessThan(1_200); // Graph does not wait for the slow answer
     // Just inside the limit is fine.
     s.receiver.validation.set('/notify', { mode: 'echo', delayMs: 100 });
     await expect(graph.api('/subscriptions').post(s.body())).resolves.toMatchObject({ id: expect.any(String) });

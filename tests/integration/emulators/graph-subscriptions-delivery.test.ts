@@ -117,6 +117,19 @@ test('changeType filters what is sent (no created→updated extra on a created-o
   expect(s.receiver.notifications('/deleted').map((n) => [n.item.changeType, n.item.resourceData.id])).toEqual([['deleted', mine.id]]);
 });
 
+test('extraUpdatedProbability: an update may be notified twice (seeded, so a run replays)', async () => {
+  await s.controls.configure({ extraUpdatedProbability: 1, randomSeed: 3 });
+  await subscribe({ changeType: 'updated' });
+  const created = await graph.api(`/users/${userId}/events`).post(eventBody('Edited'));
+  await graph.api(`/users/${userId}/events/${created.id}`).patch({ subject: 'Edited once' });
+  const notes = await s.receiver.waitForNotifications(3);
+  await s.sb.graph.subscriptions.idle();
+  // created→updated pair (1) + the PATCH (1) + its extra copy (1)
+  expect(s.receiver.notifications().map((n) => n.item.changeType)).toEqual(['updated', 'updated', 'updated']);
+  expect(new Set(notes.map((n) => n.item.resourceData.id))).toEqual(new Set([created.id]));
+  await s.controls.configure({ extraUpdatedProbability: 0 });
+});
+
 test('notifications for one URL are batched into one POST, across subscriptions', async () => {
   await s.controls.configure({ batchWindowMs: 150 });
   const a = await subscribe({ changeType: 'created' });

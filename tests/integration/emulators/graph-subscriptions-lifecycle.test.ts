@@ -85,6 +85,20 @@ test('reauthorizationRequired holds change notifications until POST /reauthorize
   await s.receiver.waitForNotifications(2, '/notify');
 });
 
+test('notifications held longer than the retry window (4 h at Graph) are dropped, with a `missed` notification', async () => {
+  await s.controls.configure({ retryWindowMs: 200 });
+  const sub = await subscribe();
+  await s.controls.lifecycle(sub.id, 'reauthorizationRequired');
+  await createEvents('Held too long');
+  await new Promise((r) => setTimeout(r, 300));
+  await graph.api(`/subscriptions/${sub.id}/reauthorize`).post({});
+  const lifecycle = await s.receiver.waitForNotifications(2, '/lifecycle');
+  expect(lifecycle.map((n) => n.item.lifecycleEvent)).toEqual(['reauthorizationRequired', 'missed']);
+  await s.controls.idle();
+  expect(s.receiver.notifications('/notify')).toEqual([]);
+  expect((await s.controls.list())[0]!.stats.dropped).toBe(1);
+});
+
 test('a subscription without lifecycleNotificationUrl gets no lifecycle notification, but the effect still applies', async () => {
   const sub = await subscribe({ lifecycleNotificationUrl: undefined });
   expect(await s.controls.lifecycle(sub.id, 'subscriptionRemoved')).toBe(false);
