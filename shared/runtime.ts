@@ -58,7 +58,15 @@ export function createRuntime(config: SyncConfig): Runtime {
     crmWebUrl: (recordType: RecordType, crmId: string) => `${config.dataverseUrl}/main.aspx?pagetype=entityrecord&etn=${recordType}&id=${crmId}`,
     async writeCrm(link, values, ctx, ifMatch) {
       const mapping = mappings[link.recordType];
-      return dataverse.update(mapping.crmEntitySet, link.crmId, crmPatch(mapping, values, ctx), ifMatch, crmSelect(mapping, CRM_LOOKUP_COLUMNS));
+      const select = crmSelect(mapping, CRM_LOOKUP_COLUMNS);
+      const patch = crmPatch(mapping, values, ctx);
+      const { statecode, statuscode, ...rest } = patch;
+      if (statecode !== 0 || Object.keys(rest).length === 0) {
+        return dataverse.update(mapping.crmEntitySet, link.crmId, patch, ifMatch, select);
+      }
+      // Reopening: a closed activity is read-only, so the state changes first, then the other columns.
+      const reopened = await dataverse.update(mapping.crmEntitySet, link.crmId, { statecode, statuscode }, ifMatch, select);
+      return dataverse.update(mapping.crmEntitySet, link.crmId, rest, reopened['@odata.etag'] as string | undefined, select);
     },
   };
   const subscriptions = new SubscriptionManager(graphSubscriptions, subscriptionStore, { publicBaseUrl: config.publicBaseUrl });

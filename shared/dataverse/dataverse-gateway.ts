@@ -29,6 +29,8 @@ export class DataverseGateway {
       serverUrl: options.dataverseUrl,
       dataApi: { version: '9.2' },
       propagateErrors: true,
+      // Lookup names (a contact's parent account → Outlook's company name) come as annotations.
+      includeAnnotations: 'OData.Community.Display.V1.FormattedValue',
       onTokenRefresh: () => options.tokens.getToken(scope),
     });
     this.maxRetries = options.maxThrottleRetries ?? 3;

@@ -156,3 +156,15 @@ export async function missingRegistrations(dv: DataverseGateway, tables: string[
   const names = new Set(steps.map((s) => String(s.name)));
   return tables.filter((t) => MESSAGES.some((m) => !names.has(`${STEP_PREFIX}${m} of ${t}`)));
 }
+
+/** Columns per table for filtering attributes and images, from the mappings: expanded navigation
+ *  properties stand for the columns Dataverse exposes to plug-ins (appointment parties → required and
+ *  optional attendees). */
+export function webhookColumnsByTable(mappings: Record<string, { crmTable: string; crmExpand?: readonly { property: string }[]; fields: readonly { crmColumns: readonly string[] }[] }>): Record<string, string[]> {
+  const PARTY_COLUMNS: Record<string, string[]> = { appointment_activity_parties: ['requiredattendees', 'optionalattendees', 'organizer'] };
+  return Object.fromEntries(Object.values(mappings).map((m) => {
+    const expanded = new Set((m.crmExpand ?? []).map((e) => e.property));
+    const columns = m.fields.flatMap((f) => f.crmColumns.flatMap((c) => (expanded.has(c) ? PARTY_COLUMNS[c] ?? [] : [c])));
+    return [m.crmTable, [...new Set(columns)].sort()];
+  }));
+}

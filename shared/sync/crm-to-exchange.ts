@@ -14,7 +14,7 @@ import type { CrmRow, GraphItem } from '../mappings/field-mapping';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import { GraphRequestError } from '../graph/graph-errors';
 import { decideCrmChange, type CrmChangeDecision } from './decide';
-import { crmSelect, crmValues, graphPatch, graphValues, imageIsComplete, mappingContext, mergeFields } from './record-values';
+import { crmValues, graphPatch, graphValues, imageIsComplete, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
 import type { SyncServices, SyncOutcome } from './sync-services';
 import type { CrmChange } from './work-item';
@@ -40,9 +40,7 @@ async function readRow(services: SyncServices, change: CrmChange): Promise<CrmRo
   if (change.message === 'Delete') return null;
   const mapping = services.mappings[change.recordType];
   if (change.postImage && !change.sizeExceeded && imageIsComplete(mapping, change.postImage, services.lookupColumns)) return change.postImage;
-  const expand = mapping.crmExpand?.map((e) => ({ property: e.property, ...(e.select ? { select: [...e.select] } : {}) }));
-  const row = await services.dataverse.retrieve(mapping.crmEntitySet, change.crmId, crmSelect(mapping, services.lookupColumns), expand?.length ? expand : undefined);
-  return row ?? null;
+  return (await readCrmRow(services.dataverse, mapping, change.crmId, services.lookupColumns)) ?? null;
 }
 
 async function applyOnce(services: SyncServices, change: CrmChange): Promise<SyncOutcome> {
@@ -136,7 +134,7 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
     const current = graphValues(mapping, item, ctx);
     const merged = mergeThreeWay(mergeFields(mapping), values, current, current, services.policy.conflict);
     if (Object.keys(merged.toGraph).length > 0) {
-      item = await services.graph.update({ mailboxUserId: mailbox.entraObjectId, recordType: change.recordType, graphId: String(item.id), containerId }, graphPatch(mapping, merged.toGraph, ctx));
+      item = await services.graph.update({ mailboxUserId: mailbox.entraObjectId, recordType: change.recordType, graphId: String(item.id), containerId }, graphPatch(mapping, merged.toGraph, ctx, item));
     }
     snapshot = { ...current, ...merged.toGraph };
     action = 'recovered';
@@ -181,7 +179,7 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
     const graph = graphValues(mapping, current, ctx);
     merged = mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict);
     item = Object.keys(merged.toGraph).length > 0
-      ? await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx), current['@odata.etag'] as string | undefined)
+      ? await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, current), current['@odata.etag'] as string | undefined)
       : current;
     if (Object.keys(merged.toCrm).length > 0) {
       const written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);

@@ -10,7 +10,7 @@ import type { SyncLink } from '../correlation/link';
 import { DataverseRequestError } from '../dataverse/dataverse-errors';
 import type { CrmRow, GraphItem } from '../mappings/field-mapping';
 import { decideGraphChange } from './decide';
-import { crmSelect, crmValues, graphPatch, graphValues, mappingContext, mergeFields } from './record-values';
+import { crmValues, graphPatch, graphValues, instantOf, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay } from './three-way-merge';
 import type { SyncOutcome, SyncServices } from './sync-services';
 import type { GraphChangeItem } from './work-item';
@@ -42,10 +42,11 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
   let endsInFuture: boolean | undefined;
   if (link.recordType === 'appointment') {
     // Completed/canceled appointments take no changes from Exchange, and past ones are not deleted.
-    crmRow = await services.dataverse.retrieve(mapping.crmEntitySet, link.crmId, crmSelect(mapping, services.lookupColumns));
+    crmRow = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
     if (!crmRow) return { action: 'skipped', reason: 'deletedInCrm' };
     crmReadOnly = crmRow.statecode === 1 || crmRow.statecode === 2;
-    endsInFuture = typeof crmRow.scheduledend === 'string' ? Date.parse(crmRow.scheduledend) > Date.now() : undefined;
+    const end = instantOf(crmRow.scheduledend);
+    endsInFuture = end === undefined ? undefined : end > Date.now();
   }
   const decision = decideGraphChange({ recordType: link.recordType, item, incomingEtag: change.etag, link, crmReadOnly, endsInFuture, policy: services.policy });
   switch (decision.kind) {
@@ -73,6 +74,11 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
   // Fast path: assume the CRM row unchanged since the snapshot (unless we just read it); If-Match guards it.
   const crmNow = knownRow ? crmValues(mapping, knownRow, ctx) : link.snapshot;
   let merged = mergeThreeWay(mergeFields(mapping), crmNow, graph, link.snapshot, services.policy.conflict);
+  if (link.recordType === 'task' && crmNow.status === 'completed' && !('status' in merged.toCrm) && Object.keys(merged.toCrm).length > 0) {
+    // Dataverse refuses edits to completed or canceled tasks (only reopening them): such Outlook edits stay
+    // in Outlook, and the snapshot keeps the CRM's values so a later reopening does not lose either side.
+    merged = { ...merged, toCrm: {}, snapshot: { ...merged.snapshot, ...Object.fromEntries(Object.keys(merged.toCrm).map((k) => [k, crmNow[k] ?? null])) } };
+  }
   let graphEtag = item['@odata.etag'] as string | undefined;
   let crmVersion = link.crmVersion;
   if (Object.keys(merged.toCrm).length === 0 && Object.keys(merged.toGraph).length === 0) {
@@ -87,7 +93,7 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
   } catch (error) {
     if (!(error instanceof DataverseRequestError && error.code === 'PRECONDITION_FAILED')) throw error;
     // Changed in CRM too since the last sync: merge against the row as it is now.
-    const row = await services.dataverse.retrieve(mapping.crmEntitySet, link.crmId, crmSelect(mapping, services.lookupColumns));
+    const row = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
     if (!row) return { action: 'skipped', reason: 'deletedInCrm' };
     merged = mergeThreeWay(mergeFields(mapping), crmValues(mapping, row, ctx), graph, link.snapshot, services.policy.conflict);
     crmVersion = row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion;
@@ -98,7 +104,7 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
   }
   if (Object.keys(merged.toGraph).length > 0) {
     // A 412 here (Exchange moved on again) is thrown: the queue retries the item, which reads both sides afresh.
-    const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx), graphEtag);
+    const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, item), graphEtag);
     graphEtag = written['@odata.etag'] as string | undefined;
   }
   await services.links.update({ ...link, snapshot: merged.snapshot, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });

@@ -3,6 +3,7 @@
  * $select, and the PATCH bodies for the fields that must be written.
  */
 import { findIana } from 'windows-iana';
+import type { DataverseGateway } from '../dataverse/dataverse-gateway';
 import type { CrmRow, GraphItem, MappingContext, RecordMapping } from '../mappings/field-mapping';
 import type { MergeField, Values } from './three-way-merge';
 
@@ -31,7 +32,25 @@ export function imageIsComplete(mapping: RecordMapping, image: CrmRow | undefine
   if (!image) return false;
   // Images carry no expanded navigation properties (appointment parties): such rows are always read.
   if ((mapping.crmExpand?.length ?? 0) > 0) return false;
-  return crmSelect(mapping, lookupColumns).every((c) => c in image || c === 'modifiedon' || c === mapping.crmPrimaryId);
+  if (!crmSelect(mapping, lookupColumns).every((c) => c in image || c === 'modifiedon' || c === mapping.crmPrimaryId)) return false;
+  // A set lookup whose name the image lacks (EntityReference.Name is often null) must be read.
+  return [...lookupColumns].every((c) => !image[`_${c}_value`] || typeof image[`_${c}_value@OData.Community.Display.V1.FormattedValue`] === 'string');
+}
+
+/** Reads a row with every mapped column (and expansions); undefined when it does not exist. */
+export function readCrmRow(dataverse: DataverseGateway, mapping: RecordMapping, id: string, lookupColumns: ReadonlySet<string>): Promise<CrmRow | undefined> {
+  const expand = mapping.crmExpand?.map((e) => ({ property: e.property, ...(e.select ? { select: [...e.select] } : {}) }));
+  return dataverse.retrieve(mapping.crmEntitySet, id, crmSelect(mapping, lookupColumns), expand?.length ? expand : undefined);
+}
+
+/** An instant column as milliseconds (dynamics-web-api may hand back Date objects or ISO strings). */
+export function instantOf(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
 }
 
 export function crmValues(mapping: RecordMapping, row: CrmRow, ctx: MappingContext): Values {
@@ -47,11 +66,11 @@ export function graphValues(mapping: RecordMapping, item: GraphItem, ctx: Mappin
 }
 
 /** The Graph body writing `values` (only the fields named there). */
-export function graphPatch(mapping: RecordMapping, values: Values, ctx: MappingContext): GraphItem {
+export function graphPatch(mapping: RecordMapping, values: Values, ctx: MappingContext, current?: GraphItem): GraphItem {
   const body: GraphItem = {};
   for (const field of mapping.fields) {
     if (!(field.name in values)) continue;
-    deepAssign(body, field.toGraph(values[field.name]!, ctx));
+    deepAssign(body, field.toGraph(values[field.name]!, ctx, current));
   }
   return body;
 }
