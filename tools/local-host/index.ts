@@ -93,7 +93,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Ru
   await runHooks(rt, 'appStart', appContext({ functionAppDirectory: appRoot }));
 
   const byTrigger = (type: string): RegisteredFunction[] => functions.filter((fn) => triggerType(fn).toLowerCase() === type);
-  // Listeners validate their bindings (connections, schedules) as they start: fail before serving anything.
+  // Listeners check their bindings (connection, schedule) as they start; if one cannot, the host fails as a whole.
   const timers: TimerListener[] = [];
   const queues: QueueListener[] = [];
   let http: HttpListener | undefined;
@@ -109,6 +109,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Ru
   } catch (error) {
     rt.stopping = true;
     timers.forEach((t) => t.stop());
+    queues.forEach((q) => q.abortPoll());
     await Promise.all(queues.map((q) => q.stop()));
     await http?.close();
     throw error;
@@ -150,7 +151,11 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Ru
       log(`Shutdown timeout: ${rt.inFlight.size} invocation(s) still running; their queue messages are made visible again.`);
       await Promise.all(queues.map((q) => q.abandon()));
     }
+    // A poll normally ends within a request's time; one stuck on unreachable storage is cut off (a message it
+    // might still have taken reappears when its processing lease expires).
+    const pollGrace = setTimeout(() => queues.forEach((q) => q.abortPoll()), 2000);
     await pollsEnded;
+    clearTimeout(pollGrace);
     try {
       await runHooks(rt, 'appTerminate', appContext());
     } catch (error) {

@@ -23,6 +23,8 @@ export interface QueueListener {
   queueName: string;
   /** Stops polling; resolves when the poll loop has ended. Running invocations continue. */
   stop(): Promise<void>;
+  /** Cuts off a poll still waiting on storage (e.g. unreachable), so that stop() resolves. */
+  abortPoll(): void;
   /** Shutdown gave up waiting: make the messages still being processed visible again at once. */
   abandon(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function startQueueListener(rt: HostRuntime, fn: RegisteredFunction): Que
   const waker = new Wakeable();
   const unsubscribe = rt.queues.subscribe(client, () => waker.wake());
   const active = new Map<string, { popReceipt: string; abandoned: boolean }>();
+  const polling = new AbortController();
   let stopped = false;
 
   async function process(message: ReceivedMessageItem): Promise<void> {
@@ -80,12 +83,14 @@ export function startQueueListener(rt: HostRuntime, fn: RegisteredFunction): Que
 
   async function release(messageId: string, popReceipt: string): Promise<void> {
     try {
-      await client.updateMessage(messageId, popReceipt, undefined, 0);
+      await client.updateMessage(messageId, popReceipt, undefined, 0, { abortSignal: AbortSignal.timeout(5000) });
     } catch (error) {
       rt.log(`Queue '${queueName}': could not release message ${messageId} (it reappears after its visibility timeout): ${String(error)}`);
     }
   }
 
+  const aborted = new Promise<never>((_resolve, reject) => polling.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+  aborted.catch(() => undefined);
   const loop = (async () => {
     let delay = MIN_POLL_MS;
     while (!stopped) {
@@ -95,11 +100,11 @@ export function startQueueListener(rt: HostRuntime, fn: RegisteredFunction): Que
       }
       let messages: ReceivedMessageItem[] = [];
       try {
-        await rt.queues.ensure(client);
-        const received = await client.receiveMessages({ numberOfMessages: options.batchSize, visibilityTimeout: PROCESSING_VISIBILITY_S });
+        await Promise.race([rt.queues.ensure(client), aborted]);
+        const received = await client.receiveMessages({ numberOfMessages: options.batchSize, visibilityTimeout: PROCESSING_VISIBILITY_S, abortSignal: polling.signal });
         messages = received.receivedMessageItems;
       } catch (error) {
-        rt.log(`Queue '${queueName}': polling failed: ${String(error)}`);
+        if (!polling.signal.aborted) rt.log(`Queue '${queueName}': polling failed: ${String(error)}`);
       }
       if (stopped) {
         await Promise.all(messages.map((m) => release(m.messageId, m.popReceipt)));
@@ -122,6 +127,9 @@ export function startQueueListener(rt: HostRuntime, fn: RegisteredFunction): Que
       unsubscribe();
       waker.wake();
       await loop;
+    },
+    abortPoll() {
+      polling.abort();
     },
     async abandon() {
       await Promise.all([...active.entries()].map(([id, entry]) => {

@@ -8,7 +8,7 @@
  */
 import type { EntityRef, Row, TableDefinition } from './context';
 import { dataverseError } from './errors';
-import { newGuid } from './ids';
+import { newRowId } from './ids';
 import type { ParsedPayload } from './payload';
 import type { RowStore } from './store';
 
@@ -67,7 +67,7 @@ export function validateParties(items: ParsedPayload[]): void {
 }
 
 function insertParty(store: RowStore, activity: EntityRef, values: Row): void {
-  const id = newGuid();
+  const id = newRowId();
   store.put(PARTY_TABLE, id, {
     activitypartyid: id,
     activityid: activity,

@@ -11,6 +11,17 @@ export function newGuid(): string {
   return randomUUID();
 }
 
+// Row ids are sequential like the platform's (the docs' batch sample creates d31ba648-…, d41ba648-…, d51ba648-…
+// with one tail per server), so the default order by primary key follows creation order.
+let sequence = Math.floor(Date.now() / 1000) % 0x10000000;
+const tail = randomUUID().slice(9);
+
+/** A new row id: a rising 8-hex-digit prefix and a per-process tail. */
+export function newRowId(): string {
+  sequence = (sequence + 1) % 0x100000000;
+  return `${sequence.toString(16).padStart(8, '0')}-${tail}`;
+}
+
 /** A GUID derived from a name (SHA-1, version-5 layout), stable across runs. */
 export function stableGuid(name: string): string {
   const h = createHash('sha1').update(`crm-exchange-sync/dataverse-sample/${name}`).digest('hex');

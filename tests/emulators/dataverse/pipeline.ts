@@ -15,7 +15,7 @@
 import { removeParties, replaceParties, syncOwnerParty, validateParties, withPartyLists } from './activity-parties';
 import type { EntityRef, Row, TableDefinition } from './context';
 import { dataverseError, duplicateDetected, missingPrivilege, notFound, outOfRange, readOnlyRecord, requiredMissing } from './errors';
-import { newGuid } from './ids';
+import { newRowId } from './ids';
 import type { OperationBus, RequestInfo } from './operations';
 import type { ParsedPayload } from './payload';
 import { blankRow, schemaName, type TableRegistry } from './schema';
@@ -109,7 +109,7 @@ export class WritePipeline {
     if (keyFromUrl && bodyKey && bodyKey !== keyFromUrl) {
       throw dataverseError(400, '0x80040203', `The value of '${pk}' in the body does not match the key in the URL.`);
     }
-    const id = (keyFromUrl ?? bodyKey ?? newGuid()).toLowerCase();
+    const id = (keyFromUrl ?? bodyKey ?? newRowId()).toLowerCase();
     if (this.store.get(table.logicalName, id)) throw dataverseError(412, '0x80040237', 'Cannot insert duplicate key.');
     const parties = payload.collections[PARTIES];
     if (parties) validateParties(parties);

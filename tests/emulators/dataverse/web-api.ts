@@ -108,7 +108,8 @@ export class WebApi {
         view: { registry: this.deps.registry, store: this.deps.store, prefs, timeZone: this.timeZoneOf(caller.effectiveSystemUserId) },
       };
       const response = await handler(call);
-      return { ...response, headers: { ...common, ...response.headers } };
+      const limits = scope ? {} : this.deps.throttle.remaining(caller.effectiveSystemUserId);
+      return { ...response, headers: { ...common, ...limits, ...response.headers } };
     } catch (error) {
       if (!(error instanceof EmulatorHttpError)) throw error;
       const body = annotateError(error.body, prefs.annotations.length > 0);

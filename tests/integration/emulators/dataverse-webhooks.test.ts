@@ -111,6 +111,12 @@ describe('Dataverse emulator webhooks (registered and triggered through the Web 
     expect(await get(`sdkmessageprocessingsteps(${s})?$select=name,filteringattributes,mode,stage,_eventhandler_value`)).toMatchObject({
       name: 'crm-exchange-sync: Update of contact', filteringattributes: 'firstname,lastname', mode: 1, stage: 40, _eventhandler_value: e,
     });
+    // The step query of register-web-hook.md ("Query steps registered for a WebHook").
+    expect(await get(`sdkmessageprocessingsteps(${s})?$select=name,description,filteringattributes,asyncautodelete,mode,stage&$expand=eventhandler_serviceendpoint($select=name),sdkmessagefilterid($select=primaryobjecttypecode),sdkmessageid($select=name)`)).toMatchObject({
+      eventhandler_serviceendpoint: { name: 'crm-exchange-sync functions' }, sdkmessagefilterid: { primaryobjecttypecode: 'contact' }, sdkmessageid: { name: 'Update' },
+    });
+    expect((await get(`serviceendpoints(${e})?$select=name&$expand=serviceendpoint_sdkmessageprocessingstep($select=name)`)).serviceendpoint_sdkmessageprocessingstep)
+      .toEqual([expect.objectContaining({ sdkmessageprocessingstepid: s })]);
     const refused = await sandbox.call('sdkmessages', { method: 'POST', body: { name: 'MyMessage' } });
     expect(refused.status).toBe(403);
     // A post-image on a pre-operation step is refused as the platform refuses it, and not stored.

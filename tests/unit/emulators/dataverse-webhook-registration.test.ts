@@ -14,8 +14,7 @@ const contact: TableDefinition = {
   },
 };
 
-// No certificate needed: the server is never started in these tests.
-const fake = new WebhookTestContext(defaultSeed('https://127.0.0.1:7302'), { cert: '', key: '', certPath: '', keyPath: '' });
+const fake = new WebhookTestContext(defaultSeed('https://127.0.0.1:7302'));
 let feature: WebhooksFeature;
 let endpointId: string;
 
