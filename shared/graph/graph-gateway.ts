@@ -72,9 +72,10 @@ export class GraphGateway {
   async mailboxTimeZone(mailboxUserId: string): Promise<string> {
     const cached = this.timeZones.get(mailboxUserId);
     if (cached) return cached;
-    const settings = await this.call(mailboxUserId, 'Reading mailbox settings', () =>
-      this.client.api(`/users/${u(mailboxUserId)}/mailboxSettings`).select('timeZone').get() as Promise<{ timeZone?: string }>);
-    const zone = settings.timeZone || 'UTC';
+    // One setting is read by its own path (mailboxSettings takes no $select).
+    const setting = await this.call(mailboxUserId, 'Reading the mailbox time zone', () =>
+      this.client.api(`/users/${u(mailboxUserId)}/mailboxSettings/timeZone`).get() as Promise<{ value?: string }>);
+    const zone = setting.value || 'UTC';
     this.timeZones.set(mailboxUserId, zone);
     return zone;
   }

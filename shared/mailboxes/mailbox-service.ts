@@ -35,6 +35,13 @@ const REQUIRED_GRAPH_ROLES: Record<RecordType, string> = {
   task: 'Tasks.ReadWrite.All',
 };
 const RECORD_TYPES: RecordType[] = ['appointment', 'contact', 'task'];
+/** Rows the initial sync brings: every contact; activities not completed or canceled (a new appointment is
+ *  Scheduled, statecode 3; Open is 0). */
+const OPEN_ROWS: Record<RecordType, string> = {
+  appointment: ' and (statecode eq 0 or statecode eq 3)',
+  contact: '',
+  task: ' and statecode eq 0',
+};
 
 export class MailboxService {
   constructor(private readonly deps: MailboxServiceDeps) {}
@@ -52,8 +59,20 @@ export class MailboxService {
     return this.deps.registry.list();
   }
 
+  /** The user's mailbox; a CRM user not listed yet gets their row now (no manual registration). */
+  async find(systemUserId: string): Promise<Mailbox | undefined> {
+    const stored = await this.deps.registry.get(systemUserId);
+    if (stored) return stored;
+    const u = await this.deps.dataverse.retrieve('systemusers', systemUserId, ['systemuserid', 'fullname', 'internalemailaddress', 'azureactivedirectoryobjectid', 'applicationid']);
+    if (!u || u.applicationid || !u.internalemailaddress || !u.azureactivedirectoryobjectid) return undefined;
+    return this.deps.registry.ensure(newMailbox({
+      systemUserId: String(u.systemuserid), displayName: String(u.fullname ?? u.internalemailaddress),
+      emailAddress: String(u.internalemailaddress), entraObjectId: String(u.azureactivedirectoryobjectid),
+    }));
+  }
+
   private async require(systemUserId: string): Promise<Mailbox> {
-    const mailbox = await this.deps.registry.get(systemUserId);
+    const mailbox = await this.find(systemUserId);
     if (!mailbox) throw new BadRequestError(`No mailbox for CRM user ${systemUserId}`, 404, 'NotFound');
     return mailbox;
   }
@@ -122,7 +141,11 @@ export class MailboxService {
       }
       const missingSteps = await this.deps.missingWebhookSteps(types);
       if (missingSteps.length > 0) throw new TestFailure(`The Dataverse webhook steps are not registered for ${missingSteps.join(', ')}; run \`npm run register\`, then test again.`);
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      // An unexpected refusal (not a passing fault the queue will retry) fails the test with what was refused.
+      const transient = (caught as { transient?: boolean }).transient;
+      if (!(error instanceof TestFailure) && transient === false) error = new TestFailure(`The test could not complete: ${(caught as Error).message}`);
       if (!(error instanceof TestFailure)) throw error;
       const failed = (await this.deps.registry.update(systemUserId, (m) => {
         m.actStatus = 'failure';
@@ -155,7 +178,7 @@ export class MailboxService {
     const items: CrmChange[] = [];
     for (const type of types) {
       const mapping = this.deps.mappings[type];
-      const filter = `_ownerid_value eq ${mailbox.systemUserId}${type === 'contact' ? '' : ' and statecode eq 0'}`;
+      const filter = `_ownerid_value eq ${mailbox.systemUserId}${OPEN_ROWS[type]}`;
       const rows = await this.deps.dataverse.retrieveAll(mapping.crmEntitySet, [mapping.crmPrimaryId], filter);
       for (const row of rows) {
         items.push({

@@ -89,6 +89,16 @@ async function linkOf(services: SyncServices, item: WorkItem) {
 }
 
 async function recordFailure(services: SyncServices, item: WorkItem, reason: string): Promise<void> {
+  if (item.kind === 'mailboxTest') {
+    // A Test & Enable that could not run to its end must not stay "running" forever.
+    await services.mailboxes.update(item.systemUserId, (m) => {
+      m.actStatus = 'failure';
+      m.enabled = false;
+      m.lastError = `The test could not complete: ${reason}`;
+      m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `Test & Enable could not complete: ${reason}` }, ...m.alerts].slice(0, 20);
+    });
+    return;
+  }
   const link = await linkOf(services, item);
   if (!link) return;
   await services.links.update({ ...link, lastError: reason, lastErrorAt: new Date().toISOString() }).catch(() => undefined);
