@@ -13,6 +13,7 @@
 import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
 import { tableClient } from '../storage';
+import { ensureTableOnce } from '../table-handle';
 import type { SyncLink } from './link';
 
 export const LINKS_TABLE = 'SyncLinks';
@@ -107,21 +108,16 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
 }
 
 export class CorrelationStore {
-  private ready: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = ensureTableOnce(table);
+  }
 
   static fromConnectionString(connection: string, tableName = LINKS_TABLE): CorrelationStore {
     return new CorrelationStore(tableClient(connection, tableName));
   }
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().then(() => undefined, (error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
 
   /** The link of a Dataverse row, or undefined. One point read. */
   async getByCrmId(recordType: RecordType, crmId: string): Promise<SyncLink | undefined> {

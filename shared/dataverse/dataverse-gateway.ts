@@ -73,6 +73,26 @@ export class DataverseGateway {
     });
   }
 
+  /**
+   * Change tracking (`Prefer: odata.track-changes`): without a delta link, every row of the table; with
+   * one, the rows created or changed since and `$deletedEntity` entries ({ id, reason }) for deleted ones.
+   * Follows every page; returns the rows and the delta link for next time. Change tracking allows no
+   * $filter, so a table is read whole: callers route rows themselves. An expired token throws
+   * (400 0x80044352; see isExpiredChangeToken in sync/reconciliation.ts).
+   */
+  async changes(entitySet: string, select: readonly string[], deltaLink?: string): Promise<{ rows: CrmRow[]; deltaLink: string }> {
+    const rows: CrmRow[] = [];
+    let link = deltaLink;
+    for (;;) {
+      const page = await this.call(`Reading changes of ${entitySet}`, () =>
+        this.api.retrieveMultiple<CrmRow>({ collection: entitySet, select: [...select], trackChanges: true }, link));
+      rows.push(...page.value);
+      if (page.oDataNextLink) { link = page.oDataNextLink; continue; }
+      if (!page.oDataDeltaLink) throw new Error(`Dataverse answered a change-tracking read of ${entitySet} without a delta link`);
+      return { rows, deltaLink: page.oDataDeltaLink };
+    }
+  }
+
   /** PATCH with If-Match (the row's @odata.etag); returns the updated row (return=representation). */
   async update(entitySet: string, id: string, data: CrmRow, ifMatch: string | undefined, select: readonly string[]): Promise<CrmRow> {
     return this.call(`Updating ${entitySet}(${id})`, async () => {

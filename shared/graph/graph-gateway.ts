@@ -38,6 +38,17 @@ export interface CreateOptions {
 
 const u = (id: string) => encodeURIComponent(id);
 
+/** Every Graph call: paced per mailbox, its failure normalised to a GraphRequestError naming the operation. */
+function pacedCall<T>(pacer: MailboxPacer, mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
+  return pacer.run(mailboxUserId, async () => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toGraphRequestError(error, what);
+    }
+  });
+}
+
 export class GraphGateway {
   private readonly timeZones = new Map<string, string>();
   private readonly defaultLists = new Map<string, string>();
@@ -45,13 +56,7 @@ export class GraphGateway {
   constructor(private readonly client: Client, private readonly pacer: MailboxPacer) {}
 
   private call<T>(mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
-    return this.pacer.run(mailboxUserId, async () => {
-      try {
-        return await fn();
-      } catch (error) {
-        throw toGraphRequestError(error, what);
-      }
-    });
+    return pacedCall(this.pacer, mailboxUserId, what, fn);
   }
 
   private collection(recordType: RecordType, mailboxUserId: string, containerId?: string): string {
@@ -190,13 +195,7 @@ export class GraphSubscriptionsGateway {
   constructor(private readonly client: Client, private readonly pacer: MailboxPacer) {}
 
   private call<T>(mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
-    return this.pacer.run(mailboxUserId, async () => {
-      try {
-        return await fn();
-      } catch (error) {
-        throw toGraphRequestError(error, what);
-      }
-    });
+    return pacedCall(this.pacer, mailboxUserId, what, fn);
   }
 
   create(mailboxUserId: string, body: Omit<GraphSubscription, 'id'>): Promise<GraphSubscription> {

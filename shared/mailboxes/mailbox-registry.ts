@@ -5,6 +5,7 @@
  */
 import { RestError, type TableClient } from '@azure/data-tables';
 import { tableClient } from '../storage';
+import { ensureTableOnce } from '../table-handle';
 import type { Mailbox, MailboxAlert } from './mailbox';
 
 export const MAILBOXES_TABLE = 'Mailboxes';
@@ -20,18 +21,16 @@ interface MailboxEntity {
 }
 
 export class MailboxRegistry {
-  private ready: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = ensureTableOnce(table);
+  }
 
   static fromConnectionString(connection: string): MailboxRegistry {
     return new MailboxRegistry(tableClient(connection, MAILBOXES_TABLE));
   }
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().then(() => undefined, (e) => { this.ready = undefined; throw e; });
-    return this.ready;
-  }
 
   async get(systemUserId: string): Promise<Mailbox | undefined> {
     await this.ensureTable();

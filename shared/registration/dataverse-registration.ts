@@ -97,7 +97,9 @@ export async function registerDataverseWebhooks(dv: DataverseGateway, options: R
     const filterId = filters[0]?.sdkmessagefilterid;
     if (!filterId) throw new Error(`Dataverse has no sdkmessagefilter for ${step.message} of ${step.table}`);
     const data: CrmRow = {
-      name: step.name, mode: 1, stage: 40, rank: 1, supporteddeployment: 0, asyncautodelete: false,
+      name: step.name, mode: 1, stage: 40, rank: 1, supporteddeployment: 0,
+      // Succeeded system jobs are deleted, or they pile up in the org's storage (failed ones stay for diagnosis).
+      asyncautodelete: true,
       filteringattributes: step.filteringattributes,
       'eventhandler_serviceendpoint@odata.bind': `/serviceendpoints(${report.serviceEndpointId})`,
       'sdkmessageid@odata.bind': `/sdkmessages(${messageId(step.message)})`,

@@ -7,6 +7,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
 import { tableClient } from '../storage';
+import { ensureTableOnce } from '../table-handle';
 
 export const SUBSCRIPTIONS_TABLE = 'GraphSubscriptions';
 const PARTITION = 'subscription';
@@ -32,19 +33,17 @@ interface Entity {
 }
 
 export class SubscriptionStore {
-  private ready: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
   private readonly cache = new Map<string, { value: StoredSubscription | undefined; at: number }>();
 
-  constructor(private readonly table: TableClient, private readonly cacheMs = 30_000) {}
+  constructor(private readonly table: TableClient, private readonly cacheMs = 30_000) {
+    this.ensureTable = ensureTableOnce(table);
+  }
 
   static fromConnectionString(connection: string): SubscriptionStore {
     return new SubscriptionStore(tableClient(connection, SUBSCRIPTIONS_TABLE));
   }
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().then(() => undefined, (e) => { this.ready = undefined; throw e; });
-    return this.ready;
-  }
 
   async get(subscriptionId: string): Promise<StoredSubscription | undefined> {
     const hit = this.cache.get(subscriptionId);

@@ -6,21 +6,20 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
 import { tableClient } from '../storage';
+import { ensureTableOnce } from '../table-handle';
 
 export const DELTA_CURSORS_TABLE = 'DeltaCursors';
 
 export class DeltaCursorStore {
-  private ready: Promise<void> | undefined;
-  constructor(private readonly table: TableClient) {}
+  private readonly ensureTable: () => Promise<void>;
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = ensureTableOnce(table);
+  }
 
   static fromConnectionString(connection: string): DeltaCursorStore {
     return new DeltaCursorStore(tableClient(connection, DELTA_CURSORS_TABLE));
   }
 
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().then(() => undefined, (e) => { this.ready = undefined; throw e; });
-    return this.ready;
-  }
 
   async get(mailboxUserId: string, recordType: RecordType): Promise<string | undefined> {
     await this.ensureTable();
