@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ConfigurationError } from './errors';
+import type { StorageConnection } from './storage';
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 const httpsUrl = z
@@ -19,8 +20,14 @@ const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filte
 
 /** Setting name → schema. The names are the app settings' own (Azure App Settings / local.settings.json). */
 export const settingsSchema = z.object({
-  /** Storage for the Functions host and our queues and tables. */
-  AzureWebJobsStorage: z.string().min(1, 'is required (a storage connection string, or UseDevelopmentStorage=true)'),
+  /** Storage for the Functions host and our queues and tables: a connection string, or the keyless
+   *  (managed identity) form below — one of the two is required (checked after parsing). */
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__queueServiceUri: httpsUrl.optional(),
+  AzureWebJobsStorage__tableServiceUri: httpsUrl.optional(),
+  AzureWebJobsStorage__blobServiceUri: httpsUrl.optional(),
+  AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
+  AzureWebJobsStorage__clientId: guid.optional(),
   SYNC_TENANT_ID: guid,
   SYNC_CLIENT_ID: guid,
   SYNC_CLIENT_SECRET: z.string().min(1, 'is required'),
@@ -39,6 +46,10 @@ export const settingsSchema = z.object({
   /** Six-field NCRONTAB schedules, read by the Functions host itself through %binding expressions%. */
   SYNC_TODO_POLL_SCHEDULE: ncrontab,
   SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: ncrontab,
+  SYNC_RECONCILIATION_SCHEDULE: ncrontab,
+  /** Days before and after now that the calendarView delta of reconciliation covers: "past,future". */
+  SYNC_CALENDAR_WINDOW_DAYS: z.string().regex(/^\s*\d+\s*,\s*\d+\s*$/, 'must be two whole numbers of days, "past,future", e.g. "30,365"').default('30,365')
+    .transform((s) => { const [past, future] = s.split(',').map((n) => Number(n.trim())); return { past: past!, future: future! }; }),
   /** A field changed on both sides since the last sync: which side wins. */
   SYNC_CONFLICT_POLICY: z.enum(['crmWins', 'exchangeWins']).default('crmWins'),
   /** Per-field direction overrides, JSON: {"contact": {"telephone1": "crmToExchange"}, ...}. */
@@ -48,7 +59,7 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 
 export interface SyncConfig {
-  storageConnection: string;
+  storageConnection: StorageConnection;
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -63,6 +74,8 @@ export interface SyncConfig {
   logLevel: Settings['SYNC_LOG_LEVEL'];
   conflictPolicy: Settings['SYNC_CONFLICT_POLICY'];
   fieldDirections: string | undefined;
+  /** calendarView window of the events delta rounds, in days before and after now. */
+  calendarWindowDays: { past: number; future: number };
 }
 
 /** Reads and validates the settings; throws ConfigurationError naming every bad one. */
@@ -72,17 +85,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.keys(settingsSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
   );
   const parsed = settingsSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      parsed.error.issues.map((issue) => ({
-        setting: String(issue.path[0] ?? '(settings)'),
-        problem: issue.code === 'invalid_type' && present[String(issue.path[0])] === undefined ? 'is required' : issue.message,
-      })),
-    );
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => ({
+    setting: String(issue.path[0] ?? '(settings)'),
+    problem: issue.code === 'invalid_type' && present[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+  }));
+  if (!present.AzureWebJobsStorage && !(present.AzureWebJobsStorage__queueServiceUri && present.AzureWebJobsStorage__tableServiceUri)) {
+    problems.unshift({
+      setting: 'AzureWebJobsStorage',
+      problem: 'is required (a storage connection string, or UseDevelopmentStorage=true; or, keyless, AzureWebJobsStorage__queueServiceUri and __tableServiceUri with a managed identity)',
+    });
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
   const s = parsed.data;
   return {
-    storageConnection: s.AzureWebJobsStorage,
+    storageConnection: storageFrom(s),
     tenantId: s.SYNC_TENANT_ID,
     clientId: s.SYNC_CLIENT_ID,
     clientSecret: s.SYNC_CLIENT_SECRET,
@@ -97,6 +113,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: s.SYNC_LOG_LEVEL,
     conflictPolicy: s.SYNC_CONFLICT_POLICY,
     fieldDirections: s.SYNC_FIELD_DIRECTIONS,
+    calendarWindowDays: s.SYNC_CALENDAR_WINDOW_DAYS,
+  };
+}
+
+function storageFrom(s: Settings): StorageConnection {
+  if (s.AzureWebJobsStorage) return s.AzureWebJobsStorage;
+  return {
+    queueServiceUri: s.AzureWebJobsStorage__queueServiceUri!,
+    tableServiceUri: s.AzureWebJobsStorage__tableServiceUri!,
+    ...(s.AzureWebJobsStorage__clientId ? { clientId: s.AzureWebJobsStorage__clientId } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /** What GET /api/health reports: who we are, and whether our storage answers. */
 import { appInfo } from './app-info';
-import { tableServiceClient } from './storage';
+import { tableServiceClient, type StorageConnection } from './storage';
 
 export interface HealthReport {
   status: 'healthy' | 'degraded';
@@ -9,7 +9,7 @@ export interface HealthReport {
   storage: { reachable: boolean; latencyMs: number; error?: string };
 }
 
-export async function checkHealth(storageConnection: string, timeoutMs = 3000): Promise<HealthReport> {
+export async function checkHealth(storageConnection: StorageConnection, timeoutMs = 3000): Promise<HealthReport> {
   const { name, version } = appInfo();
   const started = Date.now();
   const abort = AbortSignal.timeout(timeoutMs);

@@ -37,7 +37,7 @@ export function listMailboxes(rt: Runtime, authorization: string | null, actStat
 
 export function getMailbox(rt: Runtime, authorization: string | null, systemUserId: string): Promise<AdminResponse> {
   return guarded(rt, authorization, async () => {
-    const mailbox = await rt.services.mailboxes.get(systemUserId);
+    const mailbox = await rt.mailboxService.find(systemUserId);
     if (!mailbox) throw new BadRequestError(`No mailbox for CRM user ${systemUserId}`, 404, 'NotFound');
     return { status: 200, jsonBody: mailbox };
   });

@@ -12,7 +12,7 @@
  */
 import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
-import { tableClient } from '../storage';
+import { tableClient, type StorageConnection } from '../storage';
 import { ensureTableOnce } from '../table-handle';
 import type { SyncLink } from './link';
 
@@ -114,7 +114,7 @@ export class CorrelationStore {
     this.ensureTable = ensureTableOnce(table);
   }
 
-  static fromConnectionString(connection: string, tableName = LINKS_TABLE): CorrelationStore {
+  static fromConnectionString(connection: StorageConnection, tableName = LINKS_TABLE): CorrelationStore {
     return new CorrelationStore(tableClient(connection, tableName));
   }
 

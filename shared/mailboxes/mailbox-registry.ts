@@ -4,7 +4,7 @@
  * worker's counters and the admin API's changes never overwrite each other.
  */
 import { RestError, type TableClient } from '@azure/data-tables';
-import { tableClient } from '../storage';
+import { tableClient, type StorageConnection } from '../storage';
 import { ensureTableOnce } from '../table-handle';
 import type { Mailbox, MailboxAlert } from './mailbox';
 
@@ -27,7 +27,7 @@ export class MailboxRegistry {
     this.ensureTable = ensureTableOnce(table);
   }
 
-  static fromConnectionString(connection: string): MailboxRegistry {
+  static fromConnectionString(connection: StorageConnection): MailboxRegistry {
     return new MailboxRegistry(tableClient(connection, MAILBOXES_TABLE));
   }
 

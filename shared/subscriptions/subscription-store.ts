@@ -6,7 +6,7 @@
  */
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
-import { tableClient } from '../storage';
+import { tableClient, type StorageConnection } from '../storage';
 import { ensureTableOnce } from '../table-handle';
 
 export const SUBSCRIPTIONS_TABLE = 'GraphSubscriptions';
@@ -40,7 +40,7 @@ export class SubscriptionStore {
     this.ensureTable = ensureTableOnce(table);
   }
 
-  static fromConnectionString(connection: string): SubscriptionStore {
+  static fromConnectionString(connection: StorageConnection): SubscriptionStore {
     return new SubscriptionStore(tableClient(connection, SUBSCRIPTIONS_TABLE));
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Runtime } from '../runtime';
 import { syncsRecordType } from '../mailboxes/mailbox';
-import { runDeltaRound } from './delta-round';
+import { graphRound, reconcile } from './reconciliation';
 import type { SyncOutcome } from './sync-services';
 import type { GraphLifecycleItem, MailboxTestItem } from './work-item';
 
@@ -16,16 +16,19 @@ export async function applyGraphLifecycle(rt: Runtime, item: GraphLifecycleItem)
   const standing = await rt.subscriptions.handleLifecycle(item.subscriptionId, item.lifecycleEvent, mailboxes);
   if (!stored || !standing) return { action: 'skipped', reason: 'subscriptionNoLongerNeeded' };
   if (item.lifecycleEvent === 'reauthorizationRequired') return { action: 'updated', reason: 'reauthorized' };
-  // missed / subscriptionRemoved: notifications may have been lost; the delta round is the truth.
-  const round = await runDeltaRound(rt.graphSubscriptions, rt.deltaCursors, { mailboxUserId: stored.mailboxUserId, recordType: stored.recordType });
-  await rt.workQueue.send(round.items);
-  rt.log.log('information', 'caught up after lifecycle event', { lifecycleEvent: item.lifecycleEvent, recordType: stored.recordType, items: round.items.length, fullResync: round.fullResync, correlationId: item.correlationId });
-  return { action: 'updated', reason: `caughtUp:${round.items.length}` };
+  // missed / subscriptionRemoved: notifications may have been lost; the delta round is the truth (the same
+  // round, cursor and window as reconciliation's, for this mailbox and record type).
+  const round = await graphRound(rt, stored.mailboxUserId, stored.recordType);
+  rt.log.log('information', 'caught up after lifecycle event', { lifecycleEvent: item.lifecycleEvent, recordType: stored.recordType, items: round.items, fullResync: round.full, correlationId: item.correlationId });
+  return { action: 'updated', reason: `caughtUp:${round.items}` };
 }
 
 export async function runMailboxTest(rt: Runtime, item: MailboxTestItem): Promise<SyncOutcome> {
   const { mailbox, initialSync } = await rt.mailboxService.runTestAndEnable(item.systemUserId);
   await rt.workQueue.send(initialSync);
+  // A (re-)enabled mailbox gets a reconciliation pass of its Graph side at once: what changed in it while
+  // it was disabled, and fresh delta links. Its CRM rows are all in the initial sync already.
+  if (mailbox.actStatus === 'success') await reconcile(rt, { systemUserId: item.systemUserId, crm: false });
   rt.log.log('information', 'test and enable finished', { systemUserId: item.systemUserId, actStatus: mailbox.actStatus, initialSync: initialSync.length, correlationId: item.correlationId });
   return { action: mailbox.actStatus === 'success' ? 'updated' : 'skipped', reason: mailbox.actStatus === 'success' ? `enabled:${initialSync.length}` : `testFailed` };
 }
@@ -36,9 +39,7 @@ export async function pollTodo(rt: Runtime): Promise<number> {
   for (const mailbox of await rt.services.mailboxes.list()) {
     if (!syncsRecordType(mailbox, 'task') || !mailbox.todoListId) continue;
     try {
-      const round = await runDeltaRound(rt.graphSubscriptions, rt.deltaCursors, { mailboxUserId: mailbox.entraObjectId, recordType: 'task', containerId: mailbox.todoListId });
-      await rt.workQueue.send(round.items);
-      total += round.items.length;
+      total += (await graphRound(rt, mailbox.entraObjectId, 'task', mailbox.todoListId)).items;
     } catch (error) {
       // One mailbox's failure must not stop the others' polls.
       rt.log.log('warning', 'To Do poll failed for a mailbox', { systemUserId: mailbox.systemUserId, error: (error as Error).message });

@@ -5,7 +5,7 @@
  */
 import { RestError, type TableClient } from '@azure/data-tables';
 import type { RecordType } from '../mappings/field-mapping';
-import { tableClient } from '../storage';
+import { tableClient, type StorageConnection } from '../storage';
 import { ensureTableOnce } from '../table-handle';
 
 export const DELTA_CURSORS_TABLE = 'DeltaCursors';
@@ -16,7 +16,7 @@ export class DeltaCursorStore {
     this.ensureTable = ensureTableOnce(table);
   }
 
-  static fromConnectionString(connection: string): DeltaCursorStore {
+  static fromConnectionString(connection: StorageConnection): DeltaCursorStore {
     return new DeltaCursorStore(tableClient(connection, DELTA_CURSORS_TABLE));
   }
 

@@ -22,6 +22,11 @@ export interface DeltaRoundOptions {
   /** calendarView window for events, in days before and after now. */
   calendarWindowDays?: { past: number; future: number };
   now?: Date;
+  /**
+   * Hands the round's items on (enqueues them) *before* the new delta link is stored, so a crash in
+   * between repeats the round instead of losing its changes.
+   */
+  deliver?: (items: GraphChangeItem[]) => Promise<void>;
 }
 
 export interface DeltaRoundResult {
@@ -80,6 +85,7 @@ async function round(gateway: GraphSubscriptionsGateway, cursors: DeltaCursorSto
       });
     }
     if (page['@odata.deltaLink']) {
+      if (o.deliver) await o.deliver(items);
       await cursors.set(o.mailboxUserId, o.recordType, page['@odata.deltaLink']);
       break;
     }

@@ -4,7 +4,7 @@
  * Messages are base64 JSON, as the queue trigger (host.json messageEncoding) expects.
  */
 import type { QueueClient } from '@azure/storage-queue';
-import { encodeQueueMessage, queueClient } from '../storage';
+import { encodeQueueMessage, queueClient, type StorageConnection } from '../storage';
 import type { PoisonedMessage } from './worker';
 import type { WorkItem } from './work-item';
 
@@ -13,7 +13,7 @@ export class WorkQueue {
   private readonly poisonQueue: QueueClient;
   private ready: Promise<void> | undefined;
 
-  constructor(connection: string, readonly name: string) {
+  constructor(connection: StorageConnection, readonly name: string) {
     this.work = queueClient(connection, name);
     this.poisonQueue = queueClient(connection, `${name}-poison`);
   }

@@ -54,3 +54,25 @@ describe('configuration', () => {
       .toThrow(/SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX[\s\S]*SYNC_LOG_LEVEL|SYNC_LOG_LEVEL[\s\S]*SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX/);
   });
 });
+
+describe('keyless storage', () => {
+  const { AzureWebJobsStorage: _conn, ...withoutConnection } = sample.Values;
+  test('service URIs and a managed identity replace the connection string', () => {
+    const config = loadConfig({
+      ...withoutConnection,
+      AzureWebJobsStorage__queueServiceUri: 'https://stsync.queue.core.windows.net/',
+      AzureWebJobsStorage__tableServiceUri: 'https://stsync.table.core.windows.net',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '11111111-2222-3333-4444-555555555555',
+    });
+    expect(config.storageConnection).toEqual({
+      queueServiceUri: 'https://stsync.queue.core.windows.net', tableServiceUri: 'https://stsync.table.core.windows.net', clientId: '11111111-2222-3333-4444-555555555555',
+    });
+  });
+  test('neither form → one clear error; a half-configured keyless form names what is missing', () => {
+    expect(() => loadConfig(withoutConnection)).toThrow(/AzureWebJobsStorage: is required \(a storage connection string/);
+    expect(() => loadConfig({ ...withoutConnection, AzureWebJobsStorage__queueServiceUri: 'https://stsync.queue.core.windows.net' })).toThrow(/__tableServiceUri/);
+    expect(() => loadConfig({ ...withoutConnection, AzureWebJobsStorage__queueServiceUri: 'http://stsync.queue.core.windows.net', AzureWebJobsStorage__tableServiceUri: 'https://x' }))
+      .toThrow(/AzureWebJobsStorage__queueServiceUri: must be an https:\/\/ URL/);
+  });
+});

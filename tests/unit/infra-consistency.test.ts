@@ -140,14 +140,17 @@ function modules(text: string): Array<{ symbol: string; file: string; params: Ma
 
 const SETTING_KEYS = Object.keys(settingsSchema.shape) as Array<keyof typeof settingsSchema.shape>;
 /** Settings shared/config.ts cannot start without (no default in the schema). */
-const REQUIRED = SETTING_KEYS.filter((k) => !settingsSchema.shape[k].safeParse(undefined).success);
+// Required by the schema itself, plus AzureWebJobsStorage, which shared/config.ts requires unless its
+// keyless form (the service URIs with a managed identity) is set instead.
+const REQUIRED = [...SETTING_KEYS.filter((k) => !settingsSchema.shape[k].safeParse(undefined).success), 'AzureWebJobsStorage'];
 
 /**
  * shared/config.ts requires AzureWebJobsStorage as a connection string, but the deployed storage account
  * has no keys: the Bicep sets the identity-based family instead. What the code needs from it today: the
  * host's blob (leases, timers, package) plus the queue (sync-work) and table (links, mailboxes) services
- * our own clients use, reached with the user-assigned identity. Until shared/config.ts and
- * shared/storage.ts read these settings, a Bicep setting all of them counts as setting AzureWebJobsStorage.
+ * our own clients use, reached with the user-assigned identity: shared/config.ts accepts them in place of
+ * the connection string (shared/storage.ts then uses a managed-identity credential), so a Bicep setting all
+ * of them counts as setting AzureWebJobsStorage.
  */
 const IDENTITY_BASED_EQUIVALENTS: Record<string, string[]> = {
   AzureWebJobsStorage: [
