@@ -1,6 +1,6 @@
 /** Polls until an assertion passes (the sync is asynchronous), or fails with the last assertion error. */
 export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let lastError: unknown;
   for (;;) {
     try {
