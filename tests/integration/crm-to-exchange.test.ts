@@ -100,3 +100,28 @@ test('rows of a user whose mailbox is not enabled never appear', async () => {
   await eventually(async () => expect((await f.todoTasks('adele')).filter(f.linkedTo(marker))).toHaveLength(1));
   await stays(async () => expect((await f.todoTasks('megan')).filter(f.linkedTo(hidden))).toHaveLength(0), 1000);
 });
+
+test('deletes follow Dynamics\' rules: a future appointment leaves the calendar, a contact stays in Outlook unlinked', async () => {
+  const alex = f.user('alex');
+  const crm = f.people.crmAs(alex.systemUserId);
+  const filterFor = (id: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${id}')`;
+  const find = async (collection: 'events' | 'contacts', id: string) => (await f.people.graph.api(`/users/${alex.entraObjectId}/${collection}`).filter(filterFor(id)).get()).value as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const appointmentId = await crm.create({ collection: 'appointments', data: { subject: 'To be moved then cancelled', scheduledstart: '2027-04-01T08:00:00Z', scheduledend: '2027-04-01T09:00:00Z', ...ownerBind(alex.systemUserId) } }) as string;
+  await eventually(async () => expect(await find('events', appointmentId)).toHaveLength(1));
+  // A CRM update moves the event too.
+  await crm.update({ collection: 'appointments', key: appointmentId, data: { scheduledstart: '2027-04-02T08:00:00Z', scheduledend: '2027-04-02T10:00:00Z' } });
+  await eventually(async () => {
+    const [event] = await f.people.graph.api(`/users/${alex.entraObjectId}/events`).filter(filterFor(appointmentId)).header('Prefer', 'outlook.timezone="UTC"').get().then((p: { value: Array<Record<string, any>> }) => p.value); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(event!.start.dateTime.slice(0, 16)).toBe('2027-04-02T08:00');
+    expect(event!.end.dateTime.slice(0, 16)).toBe('2027-04-02T10:00');
+  });
+  await crm.deleteRecord({ collection: 'appointments', key: appointmentId });
+  await eventually(async () => expect(await find('events', appointmentId)).toHaveLength(0));
+
+  const contactId = await crm.create({ collection: 'contacts', data: { firstname: 'Kept', lastname: 'InOutlook', ...ownerBind(alex.systemUserId) } }) as string;
+  await eventually(async () => expect(await find('contacts', contactId)).toHaveLength(1));
+  await crm.deleteRecord({ collection: 'contacts', key: contactId });
+  // Dynamics deletes a contact in Exchange only for a syncing user who is not its owner: the owner keeps it.
+  await stays(async () => expect(await find('contacts', contactId)).toHaveLength(1), 2500);
+});
