@@ -116,3 +116,26 @@ test('a CRM edit propagated to Exchange causes no CRM write back, and the revers
   // Only the people app's own PATCH: the sync wrote nothing back to Exchange.
   await stays(async () => expect(await graph.countMatching(/^PATCH .*contacts/)).toBe(1), 3000, 500);
 });
+
+test('deletes in the mailbox follow the per-type rules: a To Do task deleted → the CRM task is deleted; a past event deleted → the CRM appointment stays', async () => {
+  const adele = f.user('adele');
+  const crm = f.people.crmAs(adele.systemUserId);
+  const taskId = await crm.create({ collection: 'tasks', data: { subject: 'Delete me in To Do', ...ownerBind(adele.systemUserId) } }) as string;
+  const task = await eventually(async () => {
+    const [t] = (await f.todoTasks('adele')).filter(f.linkedTo(taskId));
+    expect(t).toBeDefined();
+    return t!;
+  });
+  const listId = await f.defaultListId('adele');
+  await f.people.graph.api(`/users/${adele.entraObjectId}/todo/lists/${listId}/tasks/${task.id}`).delete();
+  await eventually(async () => {
+    await expect(crm.retrieve({ collection: 'tasks', key: taskId, select: ['subject'] })).rejects.toMatchObject({ status: 404 });
+  }, { timeoutMs: 30_000 });
+
+  const pastId = await crm.create({ collection: 'appointments', data: { subject: 'Last year\'s visit', scheduledstart: '2025-05-01T01:00:00Z', scheduledend: '2025-05-01T02:00:00Z', ...ownerBind(adele.systemUserId) } }) as string;
+  const event = await graphItemFor(adele.entraObjectId, 'events', pastId);
+  await f.people.graph.api(`/users/${adele.entraObjectId}/events/${event.id}`).delete();
+  await stays(async () => {
+    expect((await crm.retrieve({ collection: 'appointments', key: pastId, select: ['subject'] })).subject).toBe('Last year\'s visit');
+  }, 2500);
+});
