@@ -5,7 +5,8 @@
  * - GET  /_emulator/tables/{logicalName}   rows of a table as stored (lookups as { id, logicalName });
  * - POST /_emulator/delta/expire           invalidates every change-tracking token issued so far;
  * - GET|PUT|DELETE /_emulator/throttle     service-protection limits (PUT merges { requestsPer5Min, concurrent,
- *                                          executionTimeSecondsPer5Min, processingMs }) / usage; DELETE clears usage.
+ *                                          executionTimeSecondsPer5Min, processingMs }) / usage; DELETE clears usage;
+ * - PATCH /_emulator/systemusers/{id}      { isdisabled } — an admin disabling a user (user-controls.ts).
  */
 import { EmulatorHttpError, EmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../common/server';
 import type { SandboxSeed } from '../seed';
@@ -21,6 +22,7 @@ import { API_PATH } from './scope';
 import { RowStore } from './store';
 import { BUILT_IN_TABLES } from './tables';
 import { ServiceProtection, type ThrottleLimits } from './throttle';
+import { installUserControls } from './user-controls';
 import { WebApi, type Call } from './web-api';
 import { registerWebhooks } from './webhooks';
 
@@ -176,6 +178,7 @@ export function createDataverseEmulator(options: DataverseEmulatorOptions): Data
     return { status: 204 };
   });
   server.route('DELETE', '/_emulator/throttle', () => { throttle.reset(); return { status: 204 }; });
+  installUserControls({ server, context });
 
   return {
     server,

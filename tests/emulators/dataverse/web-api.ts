@@ -9,10 +9,10 @@ import type { SandboxSeed } from '../seed';
 import type { DataverseAuth } from './auth';
 import { changesSince, deltaToken, encodeToken, parseDeltaToken, refuseWithTracking } from './change-tracking';
 import type { DataverseCaller, Row, TableDefinition } from './context';
-import { alreadyExists, annotateError, etagMismatch, notFound, payloadError, queryError } from './errors';
+import { alreadyExists, annotateError, etagMismatch, missingPrivilege, notFound, payloadError, queryError } from './errors';
 import { isGuid, newGuid } from './ids';
 import type { RequestInfo } from './operations';
-import { parsePayload } from './payload';
+import { parsePayload, type ParsedPayload } from './payload';
 import type { WritePipeline } from './pipeline';
 import { parsePreferences, type Preferences } from './prefer';
 import { parseQueryOptions, parseSelect, sortRows, type QueryOptions } from './query';
@@ -65,6 +65,19 @@ export function parseKey(table: TableDefinition, key: string): string {
   throw queryError('Bad Request - Error in query syntax.');
 }
 
+/**
+ * Skipping plug-ins (optional-parameters.md) needs prvBypassCustomPlugins / prvBypassCustomBusinessLogic, which
+ * the seeded application users' roles do not grant: refused rather than silently not honoured.
+ */
+function refuseBypass(req: EmulatorRequest, caller: DataverseCaller): void {
+  if (header(req, 'mscrm.bypasscustompluginexecution') !== undefined) {
+    throw missingPrivilege(caller.callerSystemUserId, 'prvBypassCustomPlugins', 8, 'systemuser');
+  }
+  if (header(req, 'mscrm.bypassbusinesslogicexecution') !== undefined) {
+    throw missingPrivilege(caller.callerSystemUserId, 'prvBypassCustomBusinessLogic', 8, 'systemuser');
+  }
+}
+
 function etagMatches(ifMatch: string, row: Row): boolean {
   const current = etagOf(row);
   const strip = (tag: string): string => tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
@@ -91,6 +104,7 @@ export class WebApi {
     let caller: DataverseCaller | undefined;
     try {
       caller = scope ? this.deps.auth.impersonate(scope.caller, req.headers) : await this.deps.auth.authenticate(req);
+      refuseBypass(req, caller);
       if (!scope) {
         lease = this.deps.throttle.enter(caller.effectiveSystemUserId);
         await this.deps.throttle.hold();
@@ -218,7 +232,7 @@ export class WebApi {
     return jsonResponse(200, body, { ...(etag ? { ETag: etag } : {}), ...this.preferenceApplied(call.prefs) });
   }
 
-  private parseBody(table: TableDefinition, call: Call, operation: 'Create' | 'Update') {
+  private parseBody(table: TableDefinition, call: Call, operation: 'Create' | 'Update'): ParsedPayload {
     let body: unknown;
     try {
       body = JSON.parse(call.req.body.toString('utf8') || 'null');
@@ -258,19 +272,17 @@ export class WebApi {
     if (select !== null) parseSelect(table, select);
     const ifMatch = header(call.req, 'if-match');
     const ifNoneMatch = header(call.req, 'if-none-match');
-    const payload = this.parseBody(table, call, 'Update');
     const existing = this.deps.store.get(table.logicalName, id);
     if (existing) {
+      const payload = this.parseBody(table, call, 'Update');
       if (ifNoneMatch?.trim() === '*') throw alreadyExists();
       if (ifMatch && ifMatch.trim() !== '*' && !etagMatches(ifMatch, existing)) throw etagMismatch();
       const row = await this.deps.store.transaction(() => this.deps.pipeline.update(table, id, payload, call.request));
       return this.written(table, row, false, call);
     }
+    const payload = this.parseBody(table, call, 'Create');
     if (ifMatch) throw notFound(table.logicalName, id);
-    const createPayload = parsePayload(table, JSON.parse(call.req.body.toString('utf8') || 'null'), {
-      registry: this.deps.registry, store: this.deps.store, operation: 'Create',
-    });
-    const row = await this.deps.store.transaction(() => this.deps.pipeline.create(table, createPayload, call.request, id));
+    const row = await this.deps.store.transaction(() => this.deps.pipeline.create(table, payload, call.request, id));
     return this.written(table, row, true, call);
   }
 

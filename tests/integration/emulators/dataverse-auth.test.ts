@@ -90,6 +90,42 @@ test('impersonating an unknown user fails: unknown Entra object id 403, unknown 
   expect(unknownUser.status).toBe(404);
 });
 
+test('a user disabled by an administrator cannot be impersonated; a disabled application user is not a member', async () => {
+  const disable = (id: string, isdisabled: boolean) => fetch(`${sandbox.orgUrl}/_emulator/systemusers/${id}`, {
+    method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ isdisabled }),
+  });
+  const people = sandbox.seed.clients.people;
+  expect((await disable(alex().systemUserId, true)).status).toBe(204);
+  try {
+    const res = await sandbox.call('WhoAmI', { client: people, headers: { CallerObjectId: alex().entraObjectId } });
+    expect(res.status).toBe(403);
+    const body = await res.json() as { error: { message: string } };
+    expect(body.error.message).toContain(`The user with SystemUserId=${alex().systemUserId}`);
+    expect(body.error.message).toContain('is disabled. Disabled users cannot access the system.');
+    const read = await (await sandbox.call(`systemusers(${alex().systemUserId})?$select=isdisabled`)).json() as { isdisabled: boolean };
+    expect(read.isdisabled).toBe(true);
+  } finally {
+    await disable(alex().systemUserId, false);
+  }
+  expect((await disable(people.dataverseApplicationUserId!, true)).status).toBe(204);
+  try {
+    const res = await sandbox.call('WhoAmI', { client: people });
+    expect(res.status).toBe(403);
+    expect((await res.json() as { error: { code: string } }).error.code).toBe('0x80072560');
+  } finally {
+    await disable(people.dataverseApplicationUserId!, false);
+  }
+});
+
+test('bypassing plug-ins needs a privilege the application users do not have', async () => {
+  const custom = await sandbox.call('tasks', { method: 'POST', headers: { 'MSCRM.BypassCustomPluginExecution': 'true' }, body: { subject: 'Bypass' } });
+  expect(custom.status).toBe(403);
+  expect((await custom.json() as { error: { message: string } }).error.message).toContain('prvBypassCustomPlugins');
+  const logic = await sandbox.call('tasks', { method: 'POST', headers: { 'MSCRM.BypassBusinessLogicExecution': 'CustomSync,CustomAsync' }, body: { subject: 'Bypass' } });
+  expect(logic.status).toBe(403);
+  expect(sandbox.dataverse.context.rows('task').some((t) => t.subject === 'Bypass')).toBe(false);
+});
+
 test('systemusers are found by Entra object id or UPN and are read-only through the API', async () => {
   const byObjectId = await sandbox.call(`systemusers?$select=fullname,internalemailaddress,isdisabled&$filter=azureactivedirectoryobjectid eq ${adele().entraObjectId}`);
   const found = await byObjectId.json() as { value: Array<Record<string, unknown>> };
