@@ -54,6 +54,10 @@ export const settingsSchema = z.object({
   SYNC_CONFLICT_POLICY: z.enum(['crmWins', 'exchangeWins']).default('crmWins'),
   /** Per-field direction overrides, JSON: {"contact": {"telephone1": "crmToExchange"}, ...}. */
   SYNC_FIELD_DIRECTIONS: z.string().optional(),
+  /** Sandbox only: the manifest the admin page's "Sandbox sign-in" reads the admin client from (loopback only). */
+  SYNC_ADMIN_SANDBOX_MANIFEST_URL: httpsUrl
+    .refine((u) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname), 'must be the sandbox manifest on this machine (https://127.0.0.1:<port>/sandbox/manifest); never set it in Azure')
+    .optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -76,6 +80,8 @@ export interface SyncConfig {
   fieldDirections: string | undefined;
   /** calendarView window of the events delta rounds, in days before and after now. */
   calendarWindowDays: { past: number; future: number };
+  /** Set only in the sandbox: enables the admin page's "Sandbox sign-in". */
+  adminSandboxManifestUrl: string | undefined;
 }
 
 /** Reads and validates the settings; throws ConfigurationError naming every bad one. */
@@ -114,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     conflictPolicy: s.SYNC_CONFLICT_POLICY,
     fieldDirections: s.SYNC_FIELD_DIRECTIONS,
     calendarWindowDays: s.SYNC_CALENDAR_WINDOW_DAYS,
+    adminSandboxManifestUrl: s.SYNC_ADMIN_SANDBOX_MANIFEST_URL,
   };
 }
 

@@ -108,7 +108,7 @@ export class MailboxService {
     if (!RECORD_TYPES.some((t) => mailbox.syncMethods[SYNC_METHOD_KEY[t]] === 'serverSideSync')) {
       throw new BadRequestError('No record type is set to serverSideSync: set at least one sync method first', 409, 'NothingToSync');
     }
-    const updated = (await this.deps.registry.update(systemUserId, (m) => { m.actStatus = 'running'; m.lastError = null; }))!;
+    const updated = (await this.deps.registry.update(systemUserId, (m) => { m.actStatus = 'running'; m.lastError = null; m.initialSync = { total: 0, done: 0, failed: 0 }; }))!;
     return { mailbox: updated, item: { kind: 'mailboxTest', systemUserId: updated.systemUserId, correlationId: randomUUID(), receivedAt: new Date().toISOString() } };
   }
 
@@ -157,6 +157,10 @@ export class MailboxService {
       }))!;
       return { mailbox: failed, initialSync: [] };
     }
+    // Subscriptions first, then one write that turns the status to success together with the initial sync's
+    // total, so a reader never sees `success` with the progress of an earlier run.
+    await this.deps.subscriptions.ensureForMailbox({ ...mailbox, enabled: true });
+    const initialSync = await this.initialSyncItems(mailbox, types);
     const enabled = (await this.deps.registry.update(systemUserId, (m) => {
       m.actStatus = 'success';
       m.enabled = true;
@@ -164,14 +168,10 @@ export class MailboxService {
       m.lastError = null;
       m.timeZone = timeZone;
       if (todoListId) m.todoListId = todoListId;
+      m.initialSync = { total: initialSync.length, done: 0, failed: 0 };
       m.alerts = [{ time: new Date().toISOString(), severity: 'information' as const, message: `Test & Enable succeeded for ${types.join(', ')}.` }, ...m.alerts].slice(0, 20);
     }))!;
-    await this.deps.subscriptions.ensureForMailbox(enabled);
-    const initialSync = await this.initialSyncItems(enabled, types);
-    const withTotal = (await this.deps.registry.update(systemUserId, (m) => {
-      m.initialSync = { total: initialSync.length, done: 0, failed: 0 };
-    }))!;
-    return { mailbox: withTotal, initialSync };
+    return { mailbox: enabled, initialSync };
   }
 
   /** Every existing CRM row owned by the user, of an enabled type, as a work item. */

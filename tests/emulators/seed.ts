@@ -44,10 +44,32 @@ export interface SandboxSeed {
 
 export const GRAPH_SYNC_ROLES = ['Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All', 'MailboxSettings.Read', 'User.Read.All'];
 
+export interface SeedOptions {
+  /**
+   * More users after the three named ones (benchmarks need 50 mailboxes): "Bench User n", in the sync
+   * app's mailbox scope, with time zones taken in turn from a few regions. Ids are derived from n, so a
+   * run is reproducible.
+   */
+  extraUsers?: number;
+}
+
+const EXTRA_USER_TIME_ZONES = ['W. Europe Standard Time', 'Eastern Standard Time', 'Pacific Standard Time', 'GMT Standard Time', 'Tokyo Standard Time', 'AUS Eastern Standard Time'];
+
+/** The n-th extra user (1-based): the same person in Entra ID, Exchange and the CRM, like the named ones. */
+export function extraSeedUser(n: number): SeedUser {
+  const hex = n.toString(16).padStart(12, '0');
+  return {
+    displayName: `Bench User ${n}`, userPrincipalName: `bench${n}@contoso.example`,
+    entraObjectId: `e1a2b3c4-0000-4e00-9b00-${hex}`, systemUserId: `0a1b2c3d-1000-4e5f-8a9b-${hex}`,
+    timeZone: EXTRA_USER_TIME_ZONES[(n - 1) % EXTRA_USER_TIME_ZONES.length]!, inSyncAppMailboxScope: true,
+  };
+}
+
 /** The default seed; the Dataverse URL is filled in at start (`dataverseUrl` is its audience). */
-export function defaultSeed(dataverseUrl: string): SandboxSeed {
+export function defaultSeed(dataverseUrl: string, options: SeedOptions = {}): SandboxSeed {
   const tenantId = '7d0f6b3e-5a1c-4c8e-9e59-2b8d4a1f0c11';
   const adminApiAudience = 'api://crm-exchange-sync';
+  const extraUsers = Array.from({ length: options.extraUsers ?? 0 }, (_, i) => extraSeedUser(i + 1));
   return {
     tenantId,
     adminApiAudience,
@@ -67,6 +89,7 @@ export function defaultSeed(dataverseUrl: string): SandboxSeed {
         entraObjectId: '8c4d1e27-2f9a-4b73-a5d6-3e1f0b9c8d73', systemUserId: '0a1b2c3d-0003-4e5f-8a9b-000000000003',
         timeZone: 'W. Europe Standard Time', inSyncAppMailboxScope: false,
       },
+      ...extraUsers,
     ],
     clients: {
       sync: {

@@ -15,7 +15,7 @@ import { ensureSandboxCertificate } from '../../tests/emulators/common/tls';
 import { createDataverseEmulator } from '../../tests/emulators/dataverse/server';
 import { createGraphEmulator } from '../../tests/emulators/graph/server';
 import { createIdentityEmulator } from '../../tests/emulators/identity/server';
-import { defaultSeed, type SandboxSeed } from '../../tests/emulators/seed';
+import { defaultSeed, type SandboxSeed, type SeedOptions } from '../../tests/emulators/seed';
 import { DEFAULT_AZURITE_PORTS, freePorts, startAzurite, type RunningAzurite } from '../azurite';
 
 export interface SandboxPorts {
@@ -38,6 +38,8 @@ export interface SandboxOptions {
   graphThrottle?: { concurrentPerMailbox?: number; requestsPer10Min?: number };
   /** Stream the host's output to this process (npm start) or keep it (tests read `hostOutput`). */
   echoHostOutput?: boolean;
+  /** Options of the sandbox tenant (e.g. more users, for benchmarks). */
+  seed?: SeedOptions;
 }
 
 export interface SandboxManifest {
@@ -88,7 +90,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     dataverse: `https://127.0.0.1:${ports.dataverse}`,
     functions: `https://127.0.0.1:${ports.functions}/api`,
   };
-  const seed = defaultSeed(urls.dataverse);
+  const seed = defaultSeed(urls.dataverse, options.seed);
   const identity = await createIdentityEmulator({ seed, tls });
   await identity.listen(ports.identity);
   const graph = createGraphEmulator({ seed, tls, identityUrl: urls.identity, ...(options.graphThrottle ? { throttle: options.graphThrottle } : {}) });
@@ -107,9 +109,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     SYNC_DATAVERSE_URL: urls.dataverse,
     SYNC_PUBLIC_BASE_URL: urls.functions,
     SYNC_ADMIN_API_AUDIENCE: seed.adminApiAudience,
+    // The admin page's "Sandbox sign-in" (the app fetches the admin client's token server-side; loopback only).
+    SYNC_ADMIN_SANDBOX_MANIFEST_URL: `${urls.identity}/sandbox/manifest`,
     SYNC_WORK_QUEUE: 'sync-work',
     SYNC_TODO_POLL_SCHEDULE: '*/30 * * * * *',
     SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: '0 */30 * * * *',
+    SYNC_RECONCILIATION_SCHEDULE: '0 */15 * * * *',
     LOCAL_HOST_KEYS: JSON.stringify({ hostKeys: [functionKey] }),
     FUNCTIONS_HTTP_PORT: String(ports.functions),
     NODE_EXTRA_CA_CERTS: tls.certPath,

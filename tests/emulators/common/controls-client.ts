@@ -27,6 +27,12 @@ export class EmulatorControls {
     return Object.entries(counters).filter(([k]) => pattern.test(k)).reduce((n, [, v]) => n + v, 0);
   }
 
+  /** Answers per "STATUS METHOD template" (e.g. "429 POST /v1.0/users/{userId}/events"). */
+  async responses(): Promise<Record<string, number>> {
+    return (await (await this.call('GET', 'responses')).json()) as Record<string, number>;
+  }
+
+  /** Clears the call counters and the response counters. */
   async resetCounters(): Promise<void> { await this.call('DELETE', 'counters'); }
   async setLatency(ms: number): Promise<void> { await this.call('PUT', 'latency', { ms }); }
   async injectFault(fault: InjectedFault): Promise<void> { await this.call('POST', 'faults', fault); }

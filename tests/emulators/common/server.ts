@@ -4,7 +4,9 @@
  * `/_emulator/*` so that tests and benchmarks drive any emulator the same way over HTTP.
  *
  * Call counters are kept here, outside the code under test, so benchmark figures are counted by the
- * emulators, not by our own code.
+ * emulators, not by our own code. Beside the calls, the statuses answered are counted too (GET
+ * /_emulator/responses, keyed "STATUS METHOD template"): a client that retries 429s by itself (Graph's
+ * RetryHandler, our Dataverse gateway) hides them from its caller, so only the service can count them.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -93,6 +95,7 @@ function compileTemplate(template: string): { pattern: RegExp; names: string[] }
 export class EmulatorServer {
   private readonly routes: Route[] = [];
   private readonly counters = new Map<string, number>();
+  private readonly responses = new Map<string, number>();
   private readonly faults: InjectedFault[] = [];
   private latencyMs = 0;
   private server: http.Server | undefined;
@@ -102,7 +105,9 @@ export class EmulatorServer {
 
   constructor(private readonly options: EmulatorServerOptions) {
     this.route('GET', '/_emulator/counters', () => ({ status: 200, body: this.countersSnapshot() }));
-    this.route('DELETE', '/_emulator/counters', () => { this.counters.clear(); return { status: 204 }; });
+    this.route('DELETE', '/_emulator/counters', () => { this.resetCounters(); return { status: 204 }; });
+    this.route('GET', '/_emulator/responses', () => ({ status: 200, body: this.responsesSnapshot() }));
+    this.route('DELETE', '/_emulator/responses', () => { this.responses.clear(); return { status: 204 }; });
     this.route('PUT', '/_emulator/latency', (req) => {
       const { ms } = req.json<{ ms: number }>();
       if (typeof ms !== 'number' || ms < 0) throw new EmulatorHttpError(400, { error: 'ms must be a number >= 0' });
@@ -135,7 +140,16 @@ export class EmulatorServer {
     return Object.fromEntries([...this.counters.entries()].sort(([a], [b]) => a.localeCompare(b)));
   }
 
-  resetCounters(): void { this.counters.clear(); }
+  /** Answers per "STATUS METHOD template" of the counted calls (test-control calls excluded). */
+  responsesSnapshot(): Record<string, number> {
+    return Object.fromEntries([...this.responses.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** Clears the call counters and the response counters. */
+  resetCounters(): void {
+    this.counters.clear();
+    this.responses.clear();
+  }
 
   /** Counts a call that did not come through HTTP routing (e.g. one request inside a $batch). */
   count(method: string, template: string): void {
@@ -153,8 +167,17 @@ export class EmulatorServer {
         : { status: 404, body: this.options.faultBody?.(404) ?? { error: `No route for ${req.method} ${req.path}` } };
     }
     const { route, params } = match;
-    const isControl = route.template.startsWith('/_emulator/');
-    if (!isControl && options.countAndFault !== false) {
+    const counted = !route.template.startsWith('/_emulator/') && options.countAndFault !== false;
+    const response = await this.run(route, params, req, counted);
+    if (counted) {
+      const key = `${response === 'drop' ? 'drop' : response.status} ${route.method} ${route.template}`;
+      this.responses.set(key, (this.responses.get(key) ?? 0) + 1);
+    }
+    return response;
+  }
+
+  private async run(route: Route, params: Record<string, string>, req: Omit<EmulatorRequest, 'params'>, counted: boolean): Promise<EmulatorResponse | 'drop'> {
+    if (counted) {
       this.count(route.method, route.template);
       const fault = this.takeFault(`${route.method} ${route.template}`);
       if (fault) {

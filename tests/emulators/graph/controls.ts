@@ -3,6 +3,7 @@
  * - GET  /_emulator/mailboxes/{userId}                      dump of a mailbox (id or UPN), for assertions
  * - POST /_emulator/mailboxes/{userId}/expire-delta-tokens  every delta/skip token of the mailbox → 410
  * - GET|PUT|DELETE /_emulator/throttle                      read / change / reset the throttling limits
+ *                                                           (PUT also takes windowMs: a shorter budget window)
  * - POST /_emulator/reset                                   empty mailboxes, forget tokens, throttle history
  *                                                           and subscriptions
  * Items are dumped as Graph would return them in UTC, with immutable ids (and `regularId` alongside).
@@ -56,8 +57,8 @@ export function registerControls(env: GraphEnv, throttle: MailboxThrottle, initi
   server.route('PUT', '/_emulator/throttle', (req) => {
     const limits = req.json<Partial<ThrottleLimits>>() ?? {};
     for (const [k, v] of Object.entries(limits)) {
-      if (!['concurrentPerMailbox', 'requestsPer10Min', 'serviceTimeMs'].includes(k) || typeof v !== 'number' || v < 0) {
-        throw new EmulatorHttpError(400, { error: `Invalid throttle setting '${k}': expected concurrentPerMailbox, requestsPer10Min or serviceTimeMs as numbers >= 0` });
+      if (!['concurrentPerMailbox', 'requestsPer10Min', 'serviceTimeMs', 'windowMs'].includes(k) || typeof v !== 'number' || v < 0 || (k === 'windowMs' && v === 0)) {
+        throw new EmulatorHttpError(400, { error: `Invalid throttle setting '${k}': expected concurrentPerMailbox, requestsPer10Min, serviceTimeMs (numbers >= 0) or windowMs (> 0)` });
       }
     }
     throttle.set(limits);
