@@ -14,6 +14,7 @@ export async function syncWorker(message: unknown, context: InvocationContext): 
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
     maxDequeueCount: attempts,
     poison: (entry) => runtime.workQueue.poison(entry),
+    counters: runtime.counters,
     applyGraphChange,
     applyGraphLifecycle: (_services, item) => applyGraphLifecycle(runtime, item),
     runMailboxTest: (_services, item) => runMailboxTest(runtime, item),

@@ -13,6 +13,7 @@ import { MailboxPacer } from './graph/mailbox-pacer';
 import { createTokenProvider } from './identity/token-provider';
 import { createAdminAuthenticator } from './admin/admin-auth';
 import { createLogger, type Logger } from './logging';
+import { MailboxCounters } from './mailboxes/mailbox-counters';
 import { MailboxRegistry } from './mailboxes/mailbox-registry';
 import { MailboxService } from './mailboxes/mailbox-service';
 import { buildMappings, CRM_LOOKUP_COLUMNS, type RecordType } from './mappings';
@@ -35,6 +36,7 @@ export interface Runtime {
   deltaCursors: DeltaCursorStore;
   mailboxService: MailboxService;
   workQueue: WorkQueue;
+  counters: MailboxCounters;
   authenticateAdmin: ReturnType<typeof createAdminAuthenticator>;
 }
 
@@ -84,6 +86,7 @@ export function createRuntime(config: SyncConfig): Runtime {
     deltaCursors: DeltaCursorStore.fromConnectionString(config.storageConnection),
     mailboxService,
     workQueue: new WorkQueue(config.storageConnection, config.workQueue),
+    counters: new MailboxCounters(mailboxes),
     authenticateAdmin: createAdminAuthenticator({ authority: config.authority, tenantId: config.tenantId, audiences: [config.adminApiAudience, config.clientId] }),
   };
 }

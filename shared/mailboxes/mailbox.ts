@@ -30,6 +30,8 @@ export interface Mailbox {
   enabled: boolean;
   lastTestedOn: string | null;
   lastSyncOn: string | null;
+  /** Milliseconds from a change reaching us to its write on the other side, for the last synced change. */
+  lastSyncLagMs?: number | null;
   lastError: string | null;
   initialSync: { total: number; done: number; failed: number };
   counters: { toExchange: number; toCrm: number; skippedEcho: number; failed: number };

@@ -48,7 +48,7 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
   const link = await links.getByCrmId(change.recordType, change.crmId);
   // Cheapest echo check first: a delivery no newer than what we synced needs no read at all.
   if (link?.state === 'linked' && change.message !== 'Delete' && change.versionNumber && link.crmVersion && BigInt(change.versionNumber) <= BigInt(link.crmVersion)) {
-    return { action: 'skipped', reason: 'staleOrEcho' };
+    return { action: 'skipped', reason: 'staleOrEcho', systemUserId: link.ownerSystemUserId };
   }
   const row = await readRow(services, change);
   const ownerId = typeof row?._ownerid_value === 'string' ? row._ownerid_value.toLowerCase() : undefined;
@@ -64,7 +64,8 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
     endsInFuture: facts.endsAt ? Date.parse(facts.endsAt) > Date.now() : undefined,
     policy,
   });
-  return execute(services, change, decision, row);
+  const outcome = await execute(services, change, decision, row);
+  return { systemUserId: ownerId ?? link?.ownerSystemUserId, ...outcome };
 }
 
 async function execute(services: SyncServices, change: CrmChange, decision: CrmChangeDecision, row: CrmRow | null): Promise<SyncOutcome> {

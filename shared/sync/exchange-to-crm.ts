@@ -32,7 +32,7 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
   const link = await services.links.getByGraphId(change.mailboxUserId, change.graphId);
   if (!link) return { action: 'skipped', reason: 'createdInExchange' };
   if (link.state === 'linked' && change.changeType !== 'deleted' && change.etag && change.etag === link.graphEtag) {
-    return { action: 'skipped', reason: 'staleOrEcho' };
+    return { action: 'skipped', reason: 'staleOrEcho', systemUserId: link.ownerSystemUserId };
   }
   const mapping = services.mappings[link.recordType];
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: change.graphId, containerId: link.graphContainerId ?? change.containerId };
@@ -51,15 +51,15 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
   const decision = decideGraphChange({ recordType: link.recordType, item, incomingEtag: change.etag, link, crmReadOnly, endsInFuture, policy: services.policy });
   switch (decision.kind) {
     case 'skip':
-      return { action: 'skipped', reason: decision.reason };
+      return { action: 'skipped', reason: decision.reason, systemUserId: link.ownerSystemUserId };
     case 'deleteInCrm':
       await services.dataverse.delete(mapping.crmEntitySet, link.crmId);
       await services.links.delete(link);
-      return { action: 'deleted', reason: 'exchangeDelete', mailboxUserId: link.mailboxUserId };
+      return { action: 'deleted', reason: 'exchangeDelete', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId };
     case 'unlink':
       await services.links.update({ ...link, state: 'unlinked', deletedInExchange: true, updatedAt: now() });
       if (link.graphId) await services.links.deleteIndex(link.mailboxUserId, link.graphId);
-      return { action: 'unlinked', reason: decision.because, mailboxUserId: link.mailboxUserId };
+      return { action: 'unlinked', reason: decision.because, mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId };
     case 'update':
       return update(services, link, decision.item, crmRow);
   }
@@ -108,5 +108,5 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
     graphEtag = written['@odata.etag'] as string | undefined;
   }
   await services.links.update({ ...link, snapshot: merged.snapshot, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
-  return { action: 'updated', mailboxUserId: link.mailboxUserId, graphId: link.graphId, conflicts: merged.conflicts };
+  return { action: 'updated', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId, graphId: link.graphId, conflicts: merged.conflicts };
 }

@@ -17,6 +17,8 @@ export interface SyncOutcome {
   action: 'created' | 'recovered' | 'updated' | 'moved' | 'deleted' | 'unlinked' | 'skipped';
   reason?: string;
   mailboxUserId?: string;
+  /** The CRM user whose mailbox the change concerns (for the mailbox's counters). */
+  systemUserId?: string;
   graphId?: string;
   conflicts?: string[];
 }

@@ -7,6 +7,7 @@
  */
 import { SyncError, ensureError } from '../errors';
 import type { Logger } from '../logging';
+import type { MailboxCounters } from '../mailboxes/mailbox-counters';
 import type { RecordType } from '../mappings/field-mapping';
 import { applyCrmChange } from './crm-to-exchange';
 import type { SyncOutcome, SyncServices } from './sync-services';
@@ -31,6 +32,8 @@ export interface WorkerEnvironment {
   applyGraphChange?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphChange' }>) => Promise<SyncOutcome>;
   /** Handles a Graph lifecycle notification (subscriptions); absent until wired. */
   applyGraphLifecycle?: (services: SyncServices, item: Extract<WorkItem, { kind: 'graphLifecycle' }>) => Promise<SyncOutcome>;
+  /** Per-mailbox counters (absent: not counted). */
+  counters?: MailboxCounters;
   /** Runs a mailbox Test & Enable; absent until wired. */
   runMailboxTest?: (services: SyncServices, item: Extract<WorkItem, { kind: 'mailboxTest' }>) => Promise<SyncOutcome>;
 }
@@ -67,6 +70,7 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
       dequeueCount: env.dequeueCount,
     });
     if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, item.initialSyncOf, 'done');
+    countOutcome(env, item, outcome);
     return { status: 'applied', outcome };
   } catch (thrown) {
     const error = ensureError(thrown);
@@ -114,4 +118,14 @@ async function countInitialSync(services: SyncServices, systemUserId: string, ou
     m.initialSync[outcome] += 1;
     if (outcome === 'done') m.lastSyncOn = new Date().toISOString();
   });
+}
+
+/** Applied changes count per direction; skips count only when they were echoes or duplicates. */
+function countOutcome(env: WorkerEnvironment, item: WorkItem, outcome: SyncOutcome): void {
+  if (!env.counters || !outcome.systemUserId || (item.kind !== 'crmChange' && item.kind !== 'graphChange')) return;
+  if (outcome.action === 'skipped') {
+    if (outcome.reason === 'staleOrEcho') env.counters.record(outcome.systemUserId, 'skippedEcho');
+    return;
+  }
+  env.counters.record(outcome.systemUserId, item.kind === 'crmChange' ? 'toExchange' : 'toCrm', item.receivedAt);
 }

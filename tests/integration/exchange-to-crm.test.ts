@@ -139,3 +139,17 @@ test('deletes in the mailbox follow the per-type rules: a To Do task deleted →
     expect((await crm.retrieve({ collection: 'appointments', key: pastId, select: ['subject'] })).subject).toBe('Last year\'s visit');
   }, 2500);
 });
+
+test('the mailbox shows what was synced each way, the echoes skipped, and the sync lag', async () => {
+  const adele = f.user('adele');
+  const mailbox = await eventually(async () => {
+    const m = (await f.registry.get(adele.systemUserId))!;
+    expect(m.counters.toExchange).toBeGreaterThan(0);
+    expect(m.counters.toCrm).toBeGreaterThan(0);
+    expect(m.counters.skippedEcho).toBeGreaterThan(0);
+    return m;
+  });
+  expect(Date.parse(mailbox.lastSyncOn!)).toBeGreaterThan(Date.now() - 120_000);
+  expect(mailbox.lastSyncLagMs).toEqual(expect.any(Number));
+  expect(mailbox.lastSyncLagMs!).toBeGreaterThanOrEqual(0);
+});
