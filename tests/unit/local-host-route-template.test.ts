@@ -64,3 +64,14 @@ test('precedence: literals before constrained parameters before parameters befor
   const routes = ['items/{*rest}', 'items/{id}', 'items/{id:int}', 'items/new'].map((t) => compileRoute(t));
   expect(routes.sort(comparePrecedence).map((r) => r.template)).toEqual(['items/new', 'items/{id:int}', 'items/{id}', 'items/{*rest}']);
 });
+
+describe('routes the real host refuses', () => {
+  test("a route starting with 'admin' or 'runtime' stops start-up, as on Azure", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { httpRoutes } = require('../../tools/local-host/http-listener') as typeof import('../../tools/local-host/http-listener');
+    const fn = (route: string) => ({ metadata: { name: 'f', bindings: { t: { type: 'httpTrigger', direction: 'in', route } } }, callback: () => undefined }) as never;
+    expect(() => httpRoutes([fn('admin/mailboxes')])).toThrow(/conflicts with one or more built in routes/);
+    expect(() => httpRoutes([fn('runtime/x')])).toThrow(/built in routes/);
+    expect(httpRoutes([fn('mailboxes/{id}')])).toHaveLength(1);
+  });
+});

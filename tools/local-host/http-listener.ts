@@ -44,6 +44,10 @@ export function httpRoutes(functions: RegisteredFunction[]): HttpRoute[] {
     if (!triggerName || !trigger) continue;
     const methods = Array.isArray(trigger.methods) && trigger.methods.length > 0 ? trigger.methods.map((m) => String(m).toUpperCase()) : undefined;
     const template = typeof trigger.route === 'string' && trigger.route !== '' ? trigger.route : fn.metadata.name;
+    // The real host refuses routes that would shadow its built-in ones, whatever the route prefix.
+    if (/^\/?(admin|runtime)/i.test(template)) {
+      throw new Error(`Function '${fn.metadata.name}': the route '${template}' conflicts with one or more built in routes (routes may not start with 'admin' or 'runtime')`);
+    }
     routes.push({ fn, triggerName, route: compileRoute(template), methods, authLevel: trigger.authLevel });
   }
   return routes.sort((a, b) => comparePrecedence(a.route, b.route));
