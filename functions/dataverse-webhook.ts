@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
 import { fromBadRequest } from '../shared/http-errors';
-import { acceptDataverseDelivery } from '../shared/webhooks/dataverse-webhook';
+import { acceptDataverseDelivery, deliveryCorrelationId } from '../shared/webhooks/dataverse-webhook';
 
 const config = getConfig();
 const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connection: 'AzureWebJobsStorage' });
@@ -13,7 +12,7 @@ const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connecti
  * this function's key). Answers 202 once the work item is handed to the queue binding.
  */
 export async function dataverseWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const correlationId = request.headers.get('x-ms-correlation-request-id') ?? randomUUID();
+  const correlationId = deliveryCorrelationId(request.headers.get('x-ms-correlation-request-id'));
   try {
     const body = Buffer.from(await request.arrayBuffer());
     const item = acceptDataverseDelivery({ headers: request.headers, body }, config.dataverseWebhookSecrets, correlationId);

@@ -4,7 +4,7 @@ import { getConfig } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
 import { fromBadRequest } from '../shared/http-errors';
 import { SubscriptionStore } from '../shared/subscriptions/subscription-store';
-import { acceptNotifications, parseNotificationBatch, validationResponse } from '../shared/webhooks/graph-notifications';
+import { acceptNotifications, droppedSummary, parseNotificationBatch, validationResponse } from '../shared/webhooks/graph-notifications';
 
 const config = getConfig();
 const subscriptions = SubscriptionStore.fromConnectionString(config.storageConnection);
@@ -22,8 +22,8 @@ export async function graphNotifications(request: HttpRequest, context: Invocati
     const base = randomUUID();
     const result = await acceptNotifications(batch, (id) => subscriptions.get(id), (i) => `${base}-${i}`);
     if (result.items.length > 0) context.extraOutputs.set(workQueue, result.items);
-    for (const dropped of result.dropped) {
-      context.warn(JSON.stringify({ message: 'graph notification dropped', ...dropped }));
+    if (result.dropped.length > 0) {
+      context.warn(JSON.stringify({ message: 'graph notifications dropped', correlationId: base, ...droppedSummary(result.dropped) }));
     }
     return { status: 202 };
   } catch (error) {

@@ -39,5 +39,16 @@ export function codeForStatus(status: number | undefined): ServiceErrorCode {
 }
 
 export function describeFailure(what: string, status: number | undefined, serviceCode: string | undefined, message: string): string {
-  return `${what} failed${status ? ` (${status}${serviceCode ? ` ${serviceCode}` : ''})` : ''}: ${message}`;
+  return `${what} failed${status ? ` (${status}${serviceCode ? ` ${serviceCode}` : ''})` : ''}: ${withoutEchoedValues(message)}`;
+}
+
+/**
+ * The services quote the value they refuse ("Cannot convert the literal 'Jane Doe' to the expected type …",
+ * "The value 7 of 'prioritycode' …"). That value is often personal data, and these messages end up in logs,
+ * exception traces, poison entries and alerts: the value goes, the explanation stays.
+ */
+export function withoutEchoedValues(message: string): string {
+  return message
+    .replace(/\bliteral '[\s\S]*?' to the expected type/g, "literal '…' to the expected type")
+    .replace(/\bThe value [\s\S]*? of '/g, "The value … of '");
 }

@@ -13,6 +13,9 @@ export interface AdminResponse {
   jsonBody?: unknown;
 }
 
+/** A PATCH body is a few sync methods: far below this. */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
 const ACT_STATUSES: ActStatus[] = ['notRun', 'running', 'success', 'failure'];
 
 async function guarded(rt: Runtime, authorization: string | null, run: () => Promise<AdminResponse>): Promise<AdminResponse> {
@@ -45,6 +48,9 @@ export function getMailbox(rt: Runtime, authorization: string | null, systemUser
 
 export function patchMailbox(rt: Runtime, authorization: string | null, systemUserId: string, rawBody: string): Promise<AdminResponse> {
   return guarded(rt, authorization, async () => {
+    if (Buffer.byteLength(rawBody) > MAX_ADMIN_BODY_BYTES) {
+      throw new BadRequestError(`Body of ${Buffer.byteLength(rawBody)} bytes exceeds ${MAX_ADMIN_BODY_BYTES}`, 413, 'PayloadTooLarge');
+    }
     let body: unknown;
     try {
       body = JSON.parse(rawBody);

@@ -142,7 +142,7 @@ export const STATIC_DIR = ['static', 'admin'];
 
 /** The page's stylesheet and script, from static/admin (read once). Unknown names → 404. */
 export function adminAsset(name: string): PageResponse {
-  const type = ASSETS[name];
+  const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined; // not inherited: "toString" is no asset
   if (!type) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not found' };
   let body = assetCache.get(name);
   if (body === undefined) {

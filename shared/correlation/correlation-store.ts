@@ -37,6 +37,7 @@ interface LinkEntity {
   graphId?: string;
   graphContainerId?: string;
   transactionId: string;
+  claim?: string;
   crmVersion?: string;
   graphEtag?: string;
   snapshot: string;
@@ -79,7 +80,7 @@ function toEntity(link: SyncLink): LinkEntity {
     updatedAt: link.updatedAt,
   };
   // Table storage rejects undefined properties; leave absent ones out.
-  for (const key of ['graphId', 'graphContainerId', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
+  for (const key of ['graphId', 'graphContainerId', 'claim', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
     if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
   }
   return entity;
@@ -95,6 +96,7 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     graphId: e.graphId,
     graphContainerId: e.graphContainerId,
     transactionId: e.transactionId,
+    claim: e.claim,
     crmVersion: e.crmVersion,
     graphEtag: e.graphEtag,
     snapshot: JSON.parse(e.snapshot) as SyncLink['snapshot'],
@@ -146,6 +148,12 @@ export class CorrelationStore {
     // An index left over from a link that has since moved or been recreated no longer counts.
     if (!link || link.graphId !== graphId || link.mailboxUserId !== mailboxUserId.toLowerCase()) return undefined;
     return link;
+  }
+
+  /** Throws LinkConflictError when the link was changed (or deleted) since `link` was read: decide again. */
+  async assertUnchanged(link: SyncLink): Promise<void> {
+    const latest = await this.getByCrmId(link.recordType, link.crmId);
+    if (latest?.etag !== link.etag) throw new LinkConflictError(link.recordType, link.crmId, 'changed by another worker meanwhile');
   }
 
   /** Creates a link; fails with LinkConflictError if one exists (another worker got there first). */

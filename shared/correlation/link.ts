@@ -26,6 +26,8 @@ export interface SyncLink {
   graphContainerId?: string;
   /** Idempotency key sent with the create (events: transactionId). */
   transactionId: string;
+  /** While pending: the work item creating the item (correlationId@receivedAt); others wait (crm-to-exchange.ts). */
+  claim?: string;
   /** Dataverse versionnumber of the row as last read or written by us. */
   crmVersion?: string;
   /** Graph @odata.etag of the item as last read or written by us (W/"<changeKey>" for Outlook items). */

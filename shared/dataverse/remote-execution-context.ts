@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError } from '../errors';
-import { RECORD_TYPES, MAX_WORK_ITEM_BYTES, type CrmChange, type RecordTypeName } from '../sync/work-item';
+import { RECORD_TYPES, MAX_WORK_ITEM_BYTES, crmChangeSchema, type CrmChange, type RecordTypeName } from '../sync/work-item';
 import { entityToRow, type DataContractEntity } from './data-contract';
 
 const keyValue = z.object({ key: z.string(), value: z.unknown() });
@@ -68,10 +68,19 @@ export function toCrmChange(context: RemoteExecutionContext, options: ParseOptio
   if (!SUPPORTED_MESSAGES.has(context.MessageName)) {
     throw new BadRequestError(`Message '${context.MessageName}' is not handled (Create, Update, Delete, Assign, SetState)`, 400, 'UnsupportedMessage');
   }
-  const post = imageRow(context.PostEntityImages);
-  const pre = imageRow(context.PreEntityImages);
-  const target = context.InputParameters?.find((p) => p.key === 'Target')?.value as DataContractEntity | undefined;
-  const targetRow = target && Array.isArray(target.Attributes) ? entityToRow(target) : undefined;
+  let post: Record<string, unknown> | undefined;
+  let pre: Record<string, unknown> | undefined;
+  let targetRow: Record<string, unknown> | undefined;
+  try {
+    post = imageRow(context.PostEntityImages);
+    pre = imageRow(context.PreEntityImages);
+    const target = context.InputParameters?.find((p) => p.key === 'Target')?.value as DataContractEntity | undefined;
+    targetRow = target && Array.isArray(target.Attributes) ? entityToRow(target) : undefined;
+  } catch (error) {
+    // The schema checks the envelope only; values nested deeper (entity collections...) can still be
+    // malformed. That is the sender's fault: a 400, never a crash.
+    throw new BadRequestError(`Not a Dataverse RemoteExecutionContext: an entity image or the Target cannot be read (${(error as Error).message})`, 400, 'InvalidRemoteExecutionContext');
+  }
   const versionNumber = post?.versionnumber ?? targetRow?.versionnumber;
   const modifiedOn = post?.modifiedon ?? targetRow?.modifiedon;
   const message = context.MessageName === 'SetStateDynamicEntity' ? 'SetState' : (context.MessageName as CrmChange['message']);
@@ -93,5 +102,15 @@ export function toCrmChange(context: RemoteExecutionContext, options: ParseOptio
   };
   // An image too large for a queue message is dropped: the worker reads the row instead.
   if (change.postImage && Buffer.byteLength(JSON.stringify(change)) > MAX_WORK_ITEM_BYTES) delete change.postImage;
-  return change;
+  // Never enqueue what the worker would refuse (it would only be poisoned) or what the queue cannot hold
+  // (the output binding would fail: a 500, and Dataverse retrying the same delivery for nothing).
+  const checked = crmChangeSchema.safeParse(change);
+  if (!checked.success) {
+    const issues = checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new BadRequestError(`Not a Dataverse RemoteExecutionContext: ${issues}`, 400, 'InvalidRemoteExecutionContext');
+  }
+  if (Buffer.byteLength(JSON.stringify(checked.data)) > MAX_WORK_ITEM_BYTES) {
+    throw new BadRequestError(`Not a Dataverse RemoteExecutionContext: its fields do not fit in a work item of ${MAX_WORK_ITEM_BYTES} bytes`, 400, 'InvalidRemoteExecutionContext');
+  }
+  return checked.data;
 }

@@ -11,6 +11,8 @@ import { ensureTableOnce } from '../table-handle';
 
 export const SUBSCRIPTIONS_TABLE = 'GraphSubscriptions';
 const PARTITION = 'subscription';
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_CACHED = 10_000;
 
 export interface StoredSubscription {
   subscriptionId: string;
@@ -46,6 +48,9 @@ export class SubscriptionStore {
 
 
   async get(subscriptionId: string): Promise<StoredSubscription | undefined> {
+    // Graph's subscription ids are GUIDs. Anything else comes from a caller of our anonymous endpoint: not
+    // ours, and not even a valid Table Storage key ('/', '#', '?', control characters → a 400 from storage).
+    if (!SUBSCRIPTION_ID.test(subscriptionId)) return undefined;
     const hit = this.cache.get(subscriptionId);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
     await this.ensureTable();
@@ -55,14 +60,21 @@ export class SubscriptionStore {
     } catch (error) {
       if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     }
-    this.cache.set(subscriptionId, { value, at: Date.now() });
+    this.remember(subscriptionId, value);
     return value;
+  }
+
+  /** Bounded: random GUIDs posted to the anonymous endpoint must not grow the cache without end. */
+  private remember(subscriptionId: string, value: StoredSubscription | undefined): void {
+    this.cache.delete(subscriptionId);
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(subscriptionId, { value, at: Date.now() });
   }
 
   async save(subscription: StoredSubscription): Promise<void> {
     await this.ensureTable();
     await this.table.upsertEntity<Entity>({ partitionKey: PARTITION, rowKey: subscription.subscriptionId, mailboxUserId: subscription.mailboxUserId, document: JSON.stringify(subscription) }, 'Replace');
-    this.cache.set(subscription.subscriptionId, { value: subscription, at: Date.now() });
+    this.remember(subscription.subscriptionId, subscription);
   }
 
   async remove(subscriptionId: string): Promise<void> {

@@ -3,9 +3,12 @@
  * image when it holds every mapped column, else one read —, the link, the owner's mailbox), asks
  * decide.ts, and applies the decision through Graph, recording the outcome in the correlation table.
  *
- * Idempotent creation: a `pending` link is written before the Graph create; a retry that finds a pending
- * link first looks for the item an earlier attempt made (by our idempotency marks) and adopts it.
- * Concurrency: link writes are ETag-conditional; a lost race re-reads and decides again.
+ * Idempotent creation: a `pending` link (with the values about to be written) is written before the Graph
+ * create; a retry that finds a pending link first looks for the item an earlier attempt made (by our
+ * idempotency marks) and adopts it, merging against those values. The pending link is also a claim: another
+ * work item for the row waits (CreateInProgressError, retried by the queue) until it is done or abandoned.
+ * Concurrency: link writes are ETag-conditional; a lost race re-reads and decides again — and so does a
+ * merge after a 412 whose link another worker changed meanwhile (its snapshot would be stale).
  */
 import { createHash } from 'node:crypto';
 import { LinkConflictError } from '../correlation/correlation-store';
@@ -13,6 +16,7 @@ import type { SyncLink } from '../correlation/link';
 import type { CrmRow, GraphItem } from '../mappings/field-mapping';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import { GraphRequestError } from '../graph/graph-errors';
+import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
 import { decideCrmChange, type CrmChangeDecision } from './decide';
 import { crmValues, graphPatch, graphValues, imageIsComplete, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
@@ -23,6 +27,23 @@ import { recordFacts } from './record-facts';
 /** Deterministic per (row, mailbox): a retried create sends the same transactionId. */
 export function transactionIdFor(crmId: string, mailboxUserId: string, generation = 0): string {
   return createHash('sha256').update(`${crmId}|${mailboxUserId}|${generation}`).digest('hex').slice(0, 32);
+}
+
+/** How long a pending link holds off other work items for its row (a Graph create takes well under this). */
+export const PENDING_LEASE_MS = 15_000;
+
+/** Which work item set a link pending: stable across the queue's retries of one message, distinct between duplicates. */
+function claimOf(change: CrmChange): string {
+  return `${change.correlationId}@${change.receivedAt}`;
+}
+
+/** Another work item is creating this row's item right now: the queue retries this one later. */
+export class CreateInProgressError extends Error {
+  readonly transient = true;
+  constructor(recordType: string, crmId: string, since: string) {
+    super(`The ${recordType} item of CRM row ${crmId} is being created by another work item (pending since ${since}); retried later`);
+    this.name = 'CreateInProgressError';
+  }
 }
 
 export async function applyCrmChange(services: SyncServices, change: CrmChange): Promise<SyncOutcome> {
@@ -50,20 +71,30 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
   if (link?.state === 'linked' && change.message !== 'Delete' && change.versionNumber && link.crmVersion && BigInt(change.versionNumber) <= BigInt(link.crmVersion)) {
     return { action: 'skipped', reason: 'staleOrEcho', systemUserId: link.ownerSystemUserId };
   }
-  const row = await readRow(services, change);
-  const ownerId = typeof row?._ownerid_value === 'string' ? row._ownerid_value.toLowerCase() : undefined;
-  const owner = ownerId ? await mailboxes.get(ownerId) : undefined;
-  const facts = link ? recordFacts(change.recordType, link.snapshot) : {};
-  const decision = decideCrmChange({
-    recordType: change.recordType,
-    row,
-    incomingVersion: row && typeof row.versionnumber !== 'undefined' ? String(row.versionnumber) : change.versionNumber,
-    link,
-    ownerMailbox: syncsRecordType(owner, change.recordType) ? owner : undefined,
-    completedInExchange: facts.completed,
-    endsInFuture: facts.endsAt ? Date.parse(facts.endsAt) > Date.now() : undefined,
-    policy,
-  });
+  let row = await readRow(services, change);
+  const decideFor = async (current: CrmRow | null) => {
+    const ownerId = typeof current?._ownerid_value === 'string' ? current._ownerid_value.toLowerCase() : undefined;
+    const owner = ownerId ? await mailboxes.get(ownerId) : undefined;
+    const facts = link ? recordFacts(change.recordType, link.snapshot) : {};
+    const decided = decideCrmChange({
+      recordType: change.recordType,
+      row: current,
+      incomingVersion: current && typeof current.versionnumber !== 'undefined' ? String(current.versionnumber) : change.versionNumber,
+      link,
+      ownerMailbox: syncsRecordType(owner, change.recordType) ? owner : undefined,
+      completedInExchange: facts.completed,
+      endsInFuture: facts.endsAt ? Date.parse(facts.endsAt) > Date.now() : undefined,
+      policy,
+    });
+    return { decided, ownerId };
+  };
+  let { decided: decision, ownerId } = await decideFor(row);
+  if (row !== null && row === change.postImage && (decision.kind === 'create' || decision.kind === 'move')) {
+    // A webhook image may be older than the row's deletion (a late, reordered or replayed delivery): an item
+    // is never created from one without reading the row — else a deleted row's item comes back, unlinked.
+    row = (await readCrmRow(services.dataverse, services.mappings[change.recordType], change.crmId, services.lookupColumns)) ?? null;
+    ({ decided: decision, ownerId } = await decideFor(row));
+  }
   const outcome = await execute(services, change, decision, row);
   return { systemUserId: ownerId ?? link?.ownerSystemUserId, ...outcome };
 }
@@ -78,8 +109,8 @@ async function execute(services: SyncServices, change: CrmChange, decision: CrmC
       return update(services, row!, decision.link, decision.mailbox);
     case 'move': {
       await removeFromMailbox(services, decision.link, 'delete');
-      const moved = await services.links.update({ ...decision.link, state: 'pending', graphId: undefined, graphEtag: undefined, updatedAt: now() });
-      const created = await create(services, change, row!, decision.to, moved, false);
+      // create() sets the link pending for the new mailbox, conditionally: of two concurrent moves one goes on.
+      const created = await create(services, change, row!, decision.to, decision.link, false);
       return { ...created, action: 'moved' };
     }
     case 'deleteInExchange':
@@ -117,27 +148,45 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
     recordType: change.recordType, crmId: change.crmId, mailboxUserId: mailbox.entraObjectId, ownerSystemUserId: mailbox.systemUserId,
     graphContainerId: containerId,
   };
-  // Record the intent first; a crash after the Graph create leaves a pending link that the retry recovers.
+  // Record the intent first — with the values about to be written, and which work item is creating — so that a
+  // crash after the Graph create leaves a pending link that a retry recovers. A pending link is a claim: another
+  // work item for the same row (a duplicated delivery, a reconciliation item) waits until the claim is done or
+  // abandoned (PENDING_LEASE_MS), rather than creating a second item beside the first.
+  const claim = claimOf(change);
   let link: SyncLink;
+  /** What the pending attempt meant to create: the base for adopting its item. */
+  let intended: Values | undefined;
   if (existing) {
-    link = existing.state === 'pending' && existing.mailboxUserId === mailbox.entraObjectId
+    const pending = existing.state === 'pending';
+    if (pending && existing.claim !== claim && Date.now() - Date.parse(existing.updatedAt) < PENDING_LEASE_MS) {
+      throw new CreateInProgressError(change.recordType, change.crmId, existing.updatedAt);
+    }
+    const samePending = pending && existing.mailboxUserId === mailbox.entraObjectId;
+    if (samePending && Object.keys(existing.snapshot).length > 0) intended = existing.snapshot;
+    link = samePending && existing.claim === claim
       ? existing
-      : await services.links.update({ ...existing, ...base, state: 'pending', graphId: undefined, graphEtag: undefined, transactionId: transactionIdFor(change.crmId, mailbox.entraObjectId, Date.now()), updatedAt: now() });
+      : await services.links.update(samePending
+        ? { ...existing, claim, updatedAt: now() } // taking over an abandoned attempt (conditional: one taker wins)
+        : { ...existing, ...base, state: 'pending', graphId: undefined, graphEtag: undefined, transactionId: transactionIdFor(change.crmId, mailbox.entraObjectId, Date.now()), snapshot: toExchange, claim, updatedAt: now() });
   } else {
-    link = await services.links.create({ ...base, state: 'pending', transactionId: transactionIdFor(change.crmId, mailbox.entraObjectId), snapshot: {}, createdAt: now(), updatedAt: now() });
+    link = await services.links.create({ ...base, state: 'pending', transactionId: transactionIdFor(change.crmId, mailbox.entraObjectId), snapshot: toExchange, claim, createdAt: now(), updatedAt: now() });
   }
   let item: GraphItem | undefined;
   if (recover || existing) item = await services.graph.findByCrmId(mailbox.entraObjectId, change.recordType, change.crmId, containerId);
   let action: SyncOutcome['action'] = 'created';
   let snapshot = toExchange;
+  let written = row;
   if (item) {
-    // Adopt what the earlier attempt made, then bring it up to date with the row.
+    // Adopt what the earlier attempt made and merge it with the row, against what that attempt wrote: edits
+    // made to the item in Outlook since then reach the CRM, the CRM's go to Outlook. (Without that base — an
+    // attempt from before pending links kept one — the row wins.)
     const current = graphValues(mapping, item, ctx);
-    const merged = mergeThreeWay(mergeFields(mapping), values, current, current, services.policy.conflict);
+    const merged = withoutWritesToClosedRow(change.recordType, values, isClosedRow(row), mergeThreeWay(mergeFields(mapping), values, current, intended ?? current, services.policy.conflict));
     if (Object.keys(merged.toGraph).length > 0) {
       item = await services.graph.update({ mailboxUserId: mailbox.entraObjectId, recordType: change.recordType, graphId: String(item.id), containerId }, graphPatch(mapping, merged.toGraph, ctx, item));
     }
-    snapshot = { ...current, ...merged.toGraph };
+    if (Object.keys(merged.toCrm).length > 0) written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);
+    snapshot = merged.snapshot;
     action = 'recovered';
   } else {
     const body = graphPatch(mapping, toExchange, ctx);
@@ -146,8 +195,8 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
     });
   }
   await services.links.update({
-    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined,
-    crmVersion: row.versionnumber !== undefined ? String(row.versionnumber) : undefined, snapshot, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
+    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined, claim: undefined,
+    crmVersion: written.versionnumber !== undefined ? String(written.versionnumber) : undefined, snapshot, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action, mailboxUserId: mailbox.entraObjectId, graphId: String(item.id) };
 }
@@ -159,6 +208,7 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId!, containerId: link.graphContainerId };
   // Fast path: assume Exchange unchanged since the snapshot; If-Match makes Graph tell us otherwise.
   let merged = mergeThreeWay(mergeFields(mapping), crm, link.snapshot, link.snapshot, services.policy.conflict);
+  let keptInExchange = false;
   const crmVersion = row.versionnumber !== undefined ? String(row.versionnumber) : link.crmVersion;
   if (Object.keys(merged.toGraph).length === 0) {
     if (crmVersion !== link.crmVersion) await services.links.update({ ...link, crmVersion, updatedAt: now() });
@@ -177,8 +227,15 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
     // Both sides changed since the last sync: read Exchange's version and merge three ways.
     const current = await services.graph.get(ref);
     if (!current) return { action: 'skipped', reason: 'deletedInExchange' };
+    // Another worker may have synced this pair meanwhile (e.g. the Exchange edit whose CRM write this change
+    // is the echo of): merging against its stale snapshot would take that echo for a CRM edit and let it win
+    // a conflict against a newer Outlook edit. Start over with the current link if so.
+    await services.links.assertUnchanged(link);
     const graph = graphValues(mapping, current, ctx);
-    merged = mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict);
+    // A completed or canceled row takes no Exchange edits (closed-rows.ts).
+    const closedMerge = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict));
+    merged = closedMerge;
+    keptInExchange = closedMerge.keptInExchange.length > 0;
     item = Object.keys(merged.toGraph).length > 0
       ? await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, current), current['@odata.etag'] as string | undefined)
       : current;
@@ -188,7 +245,9 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
     }
   }
   await services.links.update({
-    ...link, snapshot: merged.snapshot, graphEtag: item['@odata.etag'] as string | undefined,
+    ...link, snapshot: merged.snapshot,
+    // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
+    graphEtag: keptInExchange ? link.graphEtag : item['@odata.etag'] as string | undefined,
     crmVersion: row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, graphId: link.graphId, conflicts: merged.conflicts };

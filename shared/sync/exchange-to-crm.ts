@@ -8,7 +8,9 @@
 import { LinkConflictError } from '../correlation/correlation-store';
 import type { SyncLink } from '../correlation/link';
 import { DataverseRequestError } from '../dataverse/dataverse-errors';
+import { GraphRequestError } from '../graph/graph-errors';
 import type { CrmRow, GraphItem } from '../mappings/field-mapping';
+import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
 import { decideGraphChange } from './decide';
 import { crmValues, graphPatch, graphValues, instantOf, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay } from './three-way-merge';
@@ -49,6 +51,14 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
     endsInFuture = end === undefined ? undefined : end > Date.now();
   }
   const decision = decideGraphChange({ recordType: link.recordType, item, incomingEtag: change.etag, link, crmReadOnly, endsInFuture, policy: services.policy });
+  if (decision.kind === 'deleteInCrm') {
+    // Our own removal of the item — an owner change moving it, a logical delete — is notified like a user's
+    // delete, and may be processed before the link records it: a row that changed owner is not deleted.
+    const row = crmRow ?? (await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns));
+    if (row && String(row._ownerid_value ?? '').toLowerCase() !== link.ownerSystemUserId.toLowerCase()) {
+      return { action: 'skipped', reason: 'ownerChanged', systemUserId: link.ownerSystemUserId };
+    }
+  }
   switch (decision.kind) {
     case 'skip':
       return { action: 'skipped', reason: decision.reason, systemUserId: link.ownerSystemUserId };
@@ -73,40 +83,58 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId!, containerId: link.graphContainerId };
   // Fast path: assume the CRM row unchanged since the snapshot (unless we just read it); If-Match guards it.
   const crmNow = knownRow ? crmValues(mapping, knownRow, ctx) : link.snapshot;
-  let merged = mergeThreeWay(mergeFields(mapping), crmNow, graph, link.snapshot, services.policy.conflict);
-  if (link.recordType === 'task' && crmNow.status === 'completed' && !('status' in merged.toCrm) && Object.keys(merged.toCrm).length > 0) {
-    // Dataverse refuses edits to completed or canceled tasks (only reopening them): such Outlook edits stay
-    // in Outlook, and the snapshot keeps the CRM's values so a later reopening does not lose either side.
-    merged = { ...merged, toCrm: {}, snapshot: { ...merged.snapshot, ...Object.fromEntries(Object.keys(merged.toCrm).map((k) => [k, crmNow[k] ?? null])) } };
-  }
+  // Completed or canceled rows take no Exchange edits (closed-rows.ts).
+  let merged = withoutWritesToClosedRow(link.recordType, crmNow, isClosedRow(knownRow), mergeThreeWay(mergeFields(mapping), crmNow, graph, link.snapshot, services.policy.conflict));
   let graphEtag = item['@odata.etag'] as string | undefined;
   let crmVersion = link.crmVersion;
   if (Object.keys(merged.toCrm).length === 0 && Object.keys(merged.toGraph).length === 0) {
-    if (graphEtag !== link.graphEtag) await services.links.update({ ...link, graphEtag, updatedAt: now() });
-    return { action: 'skipped', reason: 'noChange' };
+    // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
+    if (graphEtag !== link.graphEtag && merged.keptInExchange.length === 0) await services.links.update({ ...link, graphEtag, updatedAt: now() });
+    return { action: 'skipped', reason: merged.keptInExchange.length > 0 ? 'crmReadOnly' : 'noChange' };
   }
+  let wroteCrm = false;
   try {
     if (Object.keys(merged.toCrm).length > 0) {
       const row = await services.writeCrm(link, merged.toCrm, ctx, crmVersion ? `W/"${crmVersion}"` : undefined);
       if (row.versionnumber !== undefined) crmVersion = String(row.versionnumber);
+      wroteCrm = true;
     }
   } catch (error) {
     if (!(error instanceof DataverseRequestError && error.code === 'PRECONDITION_FAILED')) throw error;
     // Changed in CRM too since the last sync: merge against the row as it is now.
     const row = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
     if (!row) return { action: 'skipped', reason: 'deletedInCrm' };
-    merged = mergeThreeWay(mergeFields(mapping), crmValues(mapping, row, ctx), graph, link.snapshot, services.policy.conflict);
-    crmVersion = row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion;
+    // Another worker may have synced this pair meanwhile: merging against its stale snapshot would take its
+    // (or our) own echo for an edit and let it win a conflict against a newer one. Start over if so.
+    await services.links.assertUnchanged(link);
+    // An owner change the CRM side has not processed yet (a move, or a logical delete) must not be skipped
+    // later as already synced: this write then does not claim the row's version.
+    const ownerChanged = String(row._ownerid_value ?? '').toLowerCase() !== link.ownerSystemUserId.toLowerCase();
+    const crm = crmValues(mapping, row, ctx);
+    merged = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict));
+    if (!ownerChanged && row.versionnumber !== undefined) crmVersion = String(row.versionnumber);
     if (Object.keys(merged.toCrm).length > 0) {
       const written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);
-      if (written.versionnumber !== undefined) crmVersion = String(written.versionnumber);
+      if (!ownerChanged && written.versionnumber !== undefined) crmVersion = String(written.versionnumber);
+      wroteCrm = true;
     }
   }
   if (Object.keys(merged.toGraph).length > 0) {
-    // A 412 here (Exchange moved on again) is thrown: the queue retries the item, which reads both sides afresh.
-    const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, item), graphEtag);
-    graphEtag = written['@odata.etag'] as string | undefined;
+    try {
+      const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, item), graphEtag);
+      graphEtag = written['@odata.etag'] as string | undefined;
+    } catch (error) {
+      // Exchange moved on again (412): the queue retries the item, which reads both sides afresh. What already
+      // reached the CRM is recorded first — else its echo would pass for a CRM edit and win against the newer
+      // Outlook one.
+      if (wroteCrm) await services.links.update({ ...link, snapshot: { ...link.snapshot, ...merged.toCrm }, crmVersion, updatedAt: now() }).catch(() => undefined);
+      // Deleted in Exchange meanwhile: its own delete (notification or delta round) follows the delete rules.
+      if (error instanceof GraphRequestError && error.code === 'NOT_FOUND') return { action: 'skipped', reason: 'deletedInExchange' };
+      throw error;
+    }
   }
+  // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
+  if (merged.keptInExchange.length > 0) graphEtag = link.graphEtag;
   await services.links.update({ ...link, snapshot: merged.snapshot, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId, graphId: link.graphId, conflicts: merged.conflicts };
 }

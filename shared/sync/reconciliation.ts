@@ -135,7 +135,9 @@ async function route(rt: Runtime, recordType: RecordType, row: CrmRow, primaryId
   const base = { kind: 'crmChange' as const, recordType, crmId, correlationId: randomUUID(), receivedAt: new Date().toISOString() };
   if (deleted) return (await isLinked()) ? { ...base, message: 'Delete' } : undefined;
   const owner = owners.get(String(row._ownerid_value ?? '').toLowerCase());
-  const open = recordType === 'contact' || row.statecode === 0;
+  // Open activities: a task's Open (0); an appointment's Open (0) or Scheduled (3) — appointments made in the
+  // app are Scheduled, as the initial sync knows (mailbox-service.ts).
+  const open = recordType === 'contact' || row.statecode === 0 || (recordType === 'appointment' && row.statecode === 3);
   if (!(syncsRecordType(owner, recordType) && open) && !(await isLinked())) return undefined;
   return { ...base, message: 'Reconcile', ...(row.versionnumber !== undefined && row.versionnumber !== null ? { versionNumber: String(row.versionnumber) } : {}) };
 }

@@ -4,6 +4,7 @@
  * as a function key), parse and validate the RemoteExecutionContext, and produce the work item to enqueue.
  * Any failure is a BadRequestError: answered 4xx, nothing enqueued.
  */
+import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../errors';
 import { parseRemoteExecutionContext, toCrmChange } from '../dataverse/remote-execution-context';
 import { matchesAnySecret } from '../secrets';
@@ -13,6 +14,15 @@ import type { CrmChange } from '../sync/work-item';
 export const WEBHOOK_SECRET_HEADER = 'x-sync-webhook-secret';
 /** Dataverse sends at most 256 KB (then it drops images); anything far larger is not Dataverse. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Our correlation id for a delivery: Dataverse's `x-ms-correlation-request-id` when it looks like an id, else a
+ * new one. The header is caller-controlled: an empty, huge or odd value must not become the id every log line
+ * and the work item carry (the worker refuses an empty one).
+ */
+export function deliveryCorrelationId(header: string | null): string {
+  return header && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : randomUUID();
+}
 
 export interface DataverseDelivery {
   headers: { get(name: string): string | null };

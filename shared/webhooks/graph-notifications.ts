@@ -12,9 +12,11 @@ import { z } from 'zod';
 import { BadRequestError } from '../errors';
 import { matchesAnySecret } from '../secrets';
 import type { StoredSubscription } from '../subscriptions/subscription-store';
-import type { GraphChangeItem, GraphLifecycleItem } from '../sync/work-item';
+import { MAX_WORK_ITEM_BYTES, type GraphChangeItem, type GraphLifecycleItem } from '../sync/work-item';
 
 export const MAX_NOTIFICATION_BODY_BYTES = 1024 * 1024;
+/** Graph item ids are a few hundred characters at most; the link index keys them (base64) in a 1 KB row key. */
+export const MAX_GRAPH_ID_BYTES = 512;
 
 const notificationSchema = z.object({
   subscriptionId: z.string().min(1),
@@ -40,6 +42,18 @@ const batchSchema = z.object({
 export interface NotificationResult {
   items: Array<GraphChangeItem | GraphLifecycleItem>;
   dropped: Array<{ subscriptionId: string; reason: 'unknownSubscription' | 'clientStateMismatch' | 'unsupported' }>;
+}
+
+/**
+ * One log line's worth of dropped notifications: counts by reason and a few subscription ids, cut short. The
+ * ids come from anyone who posts to the anonymous endpoint: a line per notification, ids as sent, would let
+ * one request of 1,000 notifications write a megabyte of logs.
+ */
+export function droppedSummary(dropped: NotificationResult['dropped']): { dropped: number; reasons: Record<string, number>; subscriptionIds: string[] } {
+  const reasons: Record<string, number> = {};
+  for (const d of dropped) reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
+  const ids = [...new Set(dropped.map((d) => d.subscriptionId))].slice(0, 5).map((id) => (id.length > 64 ? `${id.slice(0, 64)}…` : id));
+  return { dropped: dropped.length, reasons, subscriptionIds: ids };
 }
 
 /** The validation handshake's answer, or undefined when the request is not one. */
@@ -94,12 +108,12 @@ export async function acceptNotifications(
       result.items.push({ kind: 'graphLifecycle', subscriptionId: n.subscriptionId, lifecycleEvent: n.lifecycleEvent as GraphLifecycleItem['lifecycleEvent'], ...base });
       continue;
     }
-    if (!n.changeType || !CHANGE_TYPES.has(n.changeType) || !n.resourceData?.id) {
+    if (!n.changeType || !CHANGE_TYPES.has(n.changeType) || !n.resourceData?.id || Buffer.byteLength(n.resourceData.id) > MAX_GRAPH_ID_BYTES) {
       result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'unsupported' });
       continue;
     }
     const etag = n.resourceData['@odata.etag'];
-    result.items.push({
+    const item: GraphChangeItem = {
       kind: 'graphChange',
       recordType: subscription.recordType,
       mailboxUserId: subscription.mailboxUserId,
@@ -108,7 +122,13 @@ export async function acceptNotifications(
       ...(etag ? { etag } : {}),
       subscriptionId: n.subscriptionId,
       ...base,
-    });
+    };
+    // Never enqueue what the queue cannot hold (the output binding would fail the whole batch: a 500).
+    if (Buffer.byteLength(JSON.stringify(item)) > MAX_WORK_ITEM_BYTES) {
+      result.dropped.push({ subscriptionId: n.subscriptionId, reason: 'unsupported' });
+      continue;
+    }
+    result.items.push(item);
   }
   return result;
 }

@@ -183,9 +183,9 @@ test('a non-anonymous function answers 401 without its key and 200 with it (quer
   expect(await get('/api/secured', { 'x-functions-key': 'test-host-key' })).toEqual([200, 'secret']);
   expect(await get('/api/secured?code=test-master-key')).toEqual([200, 'secret']);
   // admin level: only the master key.
-  expect(await get('/api/admin-only?code=test-host-key')).toEqual([401, '']);
-  expect(await get('/api/admin-only?code=test-secured-key')).toEqual([401, '']);
-  expect(await get('/api/admin-only', { 'x-functions-key': 'test-master-key' })).toEqual([200, 'admin']);
+  expect(await get('/api/master-only?code=test-host-key')).toEqual([401, '']);
+  expect(await get('/api/master-only?code=test-secured-key')).toEqual([401, '']);
+  expect(await get('/api/master-only', { 'x-functions-key': 'test-master-key' })).toEqual([200, 'admin']);
 });
 
 test('a base64 queue message reaches its function, JSON-parsed, with its trigger metadata', async () => {
