@@ -38,6 +38,7 @@ async function readRow(ctx: OpContext, record: SoakRecord): Promise<CrmRow | und
   record.owner = String(row._ownerid_value ?? record.owner).toLowerCase();
   const closed = record.recordType !== 'contact' && (row.statecode === 1 || row.statecode === 2);
   if (closed) record.closedAt ??= Date.now();
+  else record.closedAt = undefined; // reopened (by the sync, after a To Do reopen)
   if (record.recordType === 'task' && row.statecode === 1) record.everCompleted = true;
   return row;
 }

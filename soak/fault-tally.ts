@@ -4,7 +4,9 @@
  * notifications dropped and duplicated (subscription delivery stats), Dataverse deliveries dropped,
  * delayed and duplicated (webhook delivery counters). Faults the soak's own people absorbed (and retried)
  * are taken off, so `toSync` is what reached the sync app. Delayed and reordered Graph notifications have
- * no service-side counter: for those the injected count is reported.
+ * no service-side counter: for those the injected count is reported. Graph's duplicate counter includes
+ * Outlook's own created→updated pairs (graph.md §2.4), so duplicates reaching the sync are counted as at
+ * most the injected ones.
  */
 import type { Chaos, FaultKind } from './chaos';
 import type { SoakEnv } from './environment';
@@ -68,7 +70,10 @@ export async function tallyFaults(env: SoakEnv, chaos: Chaos, statsBefore: Recor
   const absorbedByPeople = { http429: absorbed('429'), http500: absorbed('500'), http503: absorbed('503'), httpDrop: absorbed('drop') };
   const toSync = Object.fromEntries(Object.entries(observed).map(([kind, n]) => {
     const k = kind as FaultKind;
-    return [k, n === null ? chaos.requested[k] : Math.max(0, n - (absorbedByPeople[k as keyof typeof absorbedByPeople] ?? 0))];
+    if (n === null) return [k, chaos.requested[k]];
+    // Graph's duplicate counter also counts Outlook's own created→updated pairs: at most what was injected.
+    if (k === 'notificationDuplicate') return [k, Math.min(n, chaos.requested[k])];
+    return [k, Math.max(0, n - (absorbedByPeople[k as keyof typeof absorbedByPeople] ?? 0))];
   })) as Record<FaultKind, number>;
   return { requested: { ...chaos.requested }, observed, absorbedByPeople, toSync, answers };
 }

@@ -1,17 +1,20 @@
 /**
  * Per-mailbox counters an operator sees in the admin API and page: changes applied to Exchange and to the
- * CRM, echoes skipped, the last sync time and lag. Added up in memory and written to the mailbox row at
- * most every couple of seconds — one row write per change would double the storage cost of a sync.
+ * CRM, echoes skipped, initial-sync progress, the last sync time and lag. Added up in memory and written to
+ * the mailbox row at most every couple of seconds — one row write per change would double the storage cost
+ * of a sync, and many workers writing one mailbox's row at once (an initial sync) fight over its ETag.
  * (Failures are recorded at once, with their alert, by the worker.)
  */
 import type { MailboxRegistry } from './mailbox-registry';
 
-type Counted = 'toExchange' | 'toCrm' | 'skippedEcho';
+type Counted = 'toExchange' | 'toCrm' | 'skippedEcho' | 'initialSyncDone' | 'initialSyncFailed';
 
 interface Pending {
   toExchange: number;
   toCrm: number;
   skippedEcho: number;
+  initialSyncDone: number;
+  initialSyncFailed: number;
   lastSyncOn?: string;
   lastSyncLagMs?: number;
 }
@@ -26,9 +29,9 @@ export class MailboxCounters {
   /** Counts one outcome; `receivedAt` (when the change reached us) gives the sync lag. */
   record(systemUserId: string, what: Counted, receivedAt?: string): void {
     const key = systemUserId.toLowerCase();
-    const p = this.pending.get(key) ?? { toExchange: 0, toCrm: 0, skippedEcho: 0 };
+    const p = this.pending.get(key) ?? { toExchange: 0, toCrm: 0, skippedEcho: 0, initialSyncDone: 0, initialSyncFailed: 0 };
     p[what] += 1;
-    if (what !== 'skippedEcho') {
+    if (what !== 'skippedEcho' && what !== 'initialSyncFailed') {
       p.lastSyncOn = new Date().toISOString();
       if (receivedAt) p.lastSyncLagMs = Date.now() - Date.parse(receivedAt);
     }
@@ -47,6 +50,8 @@ export class MailboxCounters {
           m.counters.toExchange += p.toExchange;
           m.counters.toCrm += p.toCrm;
           m.counters.skippedEcho += p.skippedEcho;
+          m.initialSync.done += p.initialSyncDone;
+          m.initialSync.failed += p.initialSyncFailed;
           if (p.lastSyncOn) m.lastSyncOn = p.lastSyncOn;
           if (p.lastSyncLagMs !== undefined) m.lastSyncLagMs = p.lastSyncLagMs;
         }).catch(() => undefined); // counters are best effort; the next flush carries on

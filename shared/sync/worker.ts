@@ -69,7 +69,7 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
       crmId: item.kind === 'crmChange' ? item.crmId : undefined, graphId: outcome.graphId, reason: outcome.reason, conflicts: outcome.conflicts,
       dequeueCount: env.dequeueCount,
     });
-    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, item.initialSyncOf, 'done');
+    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, env, item.initialSyncOf, 'done');
     countOutcome(env, item, outcome);
     return { status: 'applied', outcome };
   } catch (thrown) {
@@ -81,7 +81,7 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
     if (!lastAttempt) throw error;
     await env.poison({ reason: error.message, errorType: error.name, attempts: env.dequeueCount, failedAt: new Date().toISOString(), correlationId: item.correlationId, message });
     await recordFailure(services, item, error.message).catch((e) => itemLog.log('warning', 'could not record the failure', { error: String(e) }));
-    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, item.initialSyncOf, 'failed');
+    if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, env, item.initialSyncOf, 'failed');
     return { status: 'poisoned', reason: error.message };
   }
 }
@@ -113,7 +113,16 @@ async function recordFailure(services: SyncServices, item: WorkItem, reason: str
   });
 }
 
-async function countInitialSync(services: SyncServices, systemUserId: string, outcome: 'done' | 'failed'): Promise<void> {
+/**
+ * Initial-sync progress goes through the batched counters when the worker has them: every item of a
+ * mailbox's initial sync writing the same mailbox row at once made the workers fight over its ETag until
+ * items failed ("updated by too many writers at once") and the sync crawled.
+ */
+async function countInitialSync(services: SyncServices, env: WorkerEnvironment, systemUserId: string, outcome: 'done' | 'failed'): Promise<void> {
+  if (env.counters) {
+    env.counters.record(systemUserId, outcome === 'done' ? 'initialSyncDone' : 'initialSyncFailed');
+    return;
+  }
   await services.mailboxes.update(systemUserId, (m) => {
     m.initialSync[outcome] += 1;
     if (outcome === 'done') m.lastSyncOn = new Date().toISOString();
