@@ -40,18 +40,21 @@ export interface EnvironmentOptions {
   todoPollSchedule?: string;
   /** Graph's rate budget (scaled for the initial-sync scenario). */
   graphBudget?: { requests: number; windowMs: number };
-  /** Extra environment of the worker process. */
-  hostEnv?: Record<string, string>;
 }
 
 /** Whether Azurite gets azurite-patch.js (see there); `--azurite-unpatched` turns it off for the whole run. */
 export const azuriteSettings = { patched: true };
 
-/** Runs `start` with NODE_OPTIONS preloading the Azurite patch, so that only processes spawned meanwhile get it. */
+/**
+ * Runs `start` with NODE_OPTIONS preloading the Azurite patch, so that only the processes spawned meanwhile
+ * (Azurite) get it. BENCH_AZURITE_REQUIRE=<file.js> preloads one more module there (e.g. a CPU profiler).
+ */
 async function withAzuritePatch<T>(start: () => Promise<T>): Promise<T> {
-  if (!azuriteSettings.patched) return start();
+  const extra = process.env.BENCH_AZURITE_REQUIRE;
+  if (!azuriteSettings.patched && !extra) return start();
   const previous = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${previous ?? ''} --require ${path.join(__dirname, 'azurite-patch.js')}`.trim();
+  const preload = [...(azuriteSettings.patched ? [path.join(__dirname, 'azurite-patch.js')] : []), ...(extra ? [extra] : [])];
+  process.env.NODE_OPTIONS = [previous ?? '', ...preload.map((p) => `--require ${p}`)].join(' ').trim();
   try {
     return await start();
   } finally {
@@ -109,7 +112,6 @@ export class Environment {
           SYNC_TODO_POLL_SCHEDULE: options.todoPollSchedule ?? NEVER,
           SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: NEVER,
           SYNC_RECONCILIATION_SCHEDULE: NEVER,
-          ...options.hostEnv,
         },
       }));
       storage.setTarget(sandbox.azurite.ports);

@@ -5,7 +5,8 @@
  * table read / insert / replace / query… with the queue or table name — and forwarded unchanged.
  *
  * A queue receive that found nothing is counted apart ("queue receive (empty)"): that is the host's idle
- * polling, not work caused by a change.
+ * polling, not work caused by a change. Request bodies are buffered (storage requests are small), so that a
+ * request sent on a pooled connection Azurite had just closed can be retried once, as a client would.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,42 +80,56 @@ export async function startStorageProxy(): Promise<StorageProxy> {
   let target: AzuritePorts | undefined;
   const count = (key: string): void => { counts.set(key, (counts.get(key) ?? 0) + 1); };
 
-  const handler = (service: Service) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  /** One forwarded request; a pooled connection Azurite closed meanwhile is retried once on a fresh one. */
+  const forward = (service: Service, req: http.IncomingMessage, body: Buffer, retry: boolean): Promise<http.IncomingMessage> => new Promise((resolve, reject) => {
+    const upstream = http.request({
+      host: '127.0.0.1', port: target![service], method: req.method, path: req.url, headers: req.headers, agent: retry ? agent : undefined,
+    }, resolve);
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (retry && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) forward(service, req, body, false).then(resolve, reject);
+      else reject(error);
+    });
+    upstream.end(body);
+  });
+
+  const handler = (service: Service) => async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (!target) {
       res.writeHead(503).end();
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
     const name = classify(service, method, req.url ?? '/', req.headers);
-    const isReceive = name.startsWith('queue receive');
-    const upstream = http.request({ host: '127.0.0.1', port: target[service], method, path: req.url, headers: req.headers, agent }, (up) => {
-      const status = up.statusCode ?? 502;
-      const suffix = status >= 400 ? ` (${status})` : '';
-      if (!isReceive) {
-        count(`${name}${suffix}`);
-        res.writeHead(status, up.headers);
-        up.pipe(res);
-        return;
-      }
-      // A receive is only looked at to tell idle polling from work.
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('end', () => {
-        const body = Buffer.concat(chunks);
-        count(`${name}${status < 400 && !body.includes('<QueueMessage>') ? ' (empty)' : suffix}`);
-        res.writeHead(status, up.headers);
-        res.end(body);
-      });
-    });
-    upstream.on('error', (error) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let up: http.IncomingMessage;
+    try {
+      up = await forward(service, req, Buffer.concat(chunks), true);
+    } catch (error) {
       count(`${name} (proxy error)`);
-      if (!res.headersSent) res.writeHead(502);
-      res.end(String(error));
-    });
-    req.pipe(upstream);
+      res.writeHead(502, { 'content-type': 'text/plain' }).end(String(error));
+      return;
+    }
+    const status = up.statusCode ?? 502;
+    const suffix = status >= 400 ? ` (${status})` : '';
+    if (!name.startsWith('queue receive')) {
+      count(`${name}${suffix}`);
+      res.writeHead(status, up.headers);
+      up.pipe(res);
+      return;
+    }
+    // A receive is only looked at to tell idle polling from work.
+    const body: Buffer[] = [];
+    for await (const chunk of up) body.push(chunk as Buffer);
+    const text = Buffer.concat(body);
+    count(`${name}${status < 400 && !text.includes('<QueueMessage>') ? ' (empty)' : suffix}`);
+    res.writeHead(status, up.headers);
+    res.end(text);
   };
 
-  const servers = { blob: http.createServer(handler('blob')), queue: http.createServer(handler('queue')), table: http.createServer(handler('table')) };
+  const serve = (service: Service) => http.createServer((req, res) => {
+    handler(service)(req, res).catch((error) => { if (!res.headersSent) res.writeHead(500); res.end(String(error)); });
+  });
+  const servers = { blob: serve('blob'), queue: serve('queue'), table: serve('table') };
   for (const server of Object.values(servers)) server.keepAliveTimeout = 30_000;
   const ports: AzuritePorts = { blob: await listen(servers.blob), queue: await listen(servers.queue), table: await listen(servers.table) };
 
