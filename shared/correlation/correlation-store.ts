@@ -41,6 +41,7 @@ interface LinkEntity {
   crmVersion?: string;
   graphEtag?: string;
   snapshot: string;
+  intent?: string;
   deletedInExchange?: boolean;
   lastError?: string;
   lastErrorAt?: string;
@@ -79,6 +80,7 @@ function toEntity(link: SyncLink): LinkEntity {
     createdAt: link.createdAt,
     updatedAt: link.updatedAt,
   };
+  if (link.intent && (link.intent.crm || link.intent.exchange)) entity.intent = JSON.stringify(link.intent);
   // Table storage rejects undefined properties; leave absent ones out.
   for (const key of ['graphId', 'graphContainerId', 'claim', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
     if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
@@ -100,6 +102,7 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     crmVersion: e.crmVersion,
     graphEtag: e.graphEtag,
     snapshot: JSON.parse(e.snapshot) as SyncLink['snapshot'],
+    intent: e.intent ? JSON.parse(e.intent) as SyncLink['intent'] : undefined,
     deletedInExchange: e.deletedInExchange,
     lastError: e.lastError,
     lastErrorAt: e.lastErrorAt,

@@ -34,6 +34,8 @@ export interface SyncLink {
   graphEtag?: string;
   /** Canonical mapped values as last synced (both sides equal then): the base of three-way merges. */
   snapshot: Record<string, Canonical>;
+  /** Values being written to a side, recorded before the write (sync/write-intents.ts); cleared with the outcome. */
+  intent?: { crm?: Record<string, Canonical>; exchange?: Record<string, Canonical> };
   /** Flags in the spirit of exchangesyncidmapping. */
   deletedInExchange?: boolean;
   lastError?: string;

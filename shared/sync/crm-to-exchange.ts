@@ -23,6 +23,7 @@ import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
 import type { SyncServices, SyncOutcome } from './sync-services';
 import type { CrmChange } from './work-item';
 import { recordFacts } from './record-facts';
+import { mergeBase, recordIntent } from './write-intents';
 
 /** Deterministic per (row, mailbox): a retried create sends the same transactionId. */
 export function transactionIdFor(crmId: string, mailboxUserId: string, generation = 0): string {
@@ -127,9 +128,16 @@ async function execute(services: SyncServices, change: CrmChange, decision: CrmC
 const now = () => new Date().toISOString();
 
 async function removeFromMailbox(services: SyncServices, link: SyncLink, how: 'delete'): Promise<void> {
-  if (how === 'delete' && link.graphId) {
-    await services.graph.delete({ mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId, containerId: link.graphContainerId });
-    await services.links.deleteIndex(link.mailboxUserId, link.graphId);
+  if (how !== 'delete') return;
+  let graphId = link.graphId;
+  // A pending link's item may exist — made by an attempt that crashed before linking it: found by its marks.
+  if (!graphId && link.state === 'pending') {
+    const stray = await services.graph.findByCrmId(link.mailboxUserId, link.recordType, link.crmId, link.graphContainerId);
+    graphId = stray ? String(stray.id) : undefined;
+  }
+  if (graphId) {
+    await services.graph.delete({ mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId, containerId: link.graphContainerId });
+    await services.links.deleteIndex(link.mailboxUserId, graphId);
   }
 }
 
@@ -162,6 +170,9 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
       throw new CreateInProgressError(change.recordType, change.crmId, existing.updatedAt);
     }
     const samePending = pending && existing.mailboxUserId === mailbox.entraObjectId;
+    // Taking over an abandoned attempt for another mailbox (the owner changed meanwhile): what it may have
+    // created there is not the owner's any more.
+    if (pending && !samePending) await removeFromMailbox(services, existing, 'delete');
     if (samePending && Object.keys(existing.snapshot).length > 0) intended = existing.snapshot;
     link = samePending && existing.claim === claim
       ? existing
@@ -195,19 +206,22 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
     });
   }
   await services.links.update({
-    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined, claim: undefined,
+    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined, claim: undefined, intent: undefined,
     crmVersion: written.versionnumber !== undefined ? String(written.versionnumber) : undefined, snapshot, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action, mailboxUserId: mailbox.entraObjectId, graphId: String(item.id) };
 }
 
-async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailbox: Mailbox): Promise<SyncOutcome> {
+async function update(services: SyncServices, row: CrmRow, read: SyncLink, mailbox: Mailbox): Promise<SyncOutcome> {
+  let link = read;
   const mapping = services.mappings[link.recordType];
   const ctx = mappingContext(mailbox);
   const crm = crmValues(mapping, row, ctx);
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId!, containerId: link.graphContainerId };
-  // Fast path: assume Exchange unchanged since the snapshot; If-Match makes Graph tell us otherwise.
-  let merged = mergeThreeWay(mergeFields(mapping), crm, link.snapshot, link.snapshot, services.policy.conflict);
+  // Fast path: assume Exchange unchanged since the snapshot (with writes an earlier worker recorded and that
+  // evidently landed — write-intents.ts); If-Match makes Graph tell us otherwise.
+  const base = mergeBase(read, { crm });
+  let merged = mergeThreeWay(mergeFields(mapping), crm, base, base, services.policy.conflict);
   let keptInExchange = false;
   const crmVersion = row.versionnumber !== undefined ? String(row.versionnumber) : link.crmVersion;
   if (Object.keys(merged.toGraph).length === 0) {
@@ -216,6 +230,7 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
   }
   let item: GraphItem;
   try {
+    link = await recordIntent(services.links, link, 'exchange', merged.toGraph);
     item = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx), link.graphEtag);
   } catch (error) {
     if (error instanceof GraphRequestError && error.code === 'NOT_FOUND') {
@@ -233,21 +248,25 @@ async function update(services: SyncServices, row: CrmRow, link: SyncLink, mailb
     await services.links.assertUnchanged(link);
     const graph = graphValues(mapping, current, ctx);
     // A completed or canceled row takes no Exchange edits (closed-rows.ts).
-    const closedMerge = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict));
+    const closedMerge = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, mergeBase(read, { crm, exchange: graph }), services.policy.conflict));
     merged = closedMerge;
     keptInExchange = closedMerge.keptInExchange.length > 0;
-    item = Object.keys(merged.toGraph).length > 0
-      ? await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, current), current['@odata.etag'] as string | undefined)
-      : current;
+    if (Object.keys(merged.toGraph).length > 0) {
+      link = await recordIntent(services.links, link, 'exchange', merged.toGraph);
+      item = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, current), current['@odata.etag'] as string | undefined);
+    } else {
+      item = current;
+    }
     if (Object.keys(merged.toCrm).length > 0) {
+      link = await recordIntent(services.links, link, 'crm', merged.toCrm);
       const written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);
       row = written;
     }
   }
   await services.links.update({
-    ...link, snapshot: merged.snapshot,
+    ...link, snapshot: merged.snapshot, intent: undefined,
     // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
-    graphEtag: keptInExchange ? link.graphEtag : item['@odata.etag'] as string | undefined,
+    graphEtag: keptInExchange ? read.graphEtag : item['@odata.etag'] as string | undefined,
     crmVersion: row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, graphId: link.graphId, conflicts: merged.conflicts };

@@ -78,6 +78,9 @@ export function decideCrmChange(input: CrmChangeInput): CrmChangeDecision {
   }
 
   if (live?.state === 'linked' && isNotNewer(input.incomingVersion, live.crmVersion)) return { kind: 'skip', reason: 'staleOrEcho' };
+  // A retired link (e.g. the item deleted in Outlook, the row kept by the delete rules): only a newer CRM change
+  // brings the row back to Exchange — a late, stranded or replayed delivery must not resurrect the item.
+  if (link?.state === 'unlinked' && isNotNewer(input.incomingVersion, link.crmVersion)) return { kind: 'skip', reason: 'unlinked' };
 
   if (!ownerMailbox) {
     if (!live) return { kind: 'skip', reason: 'outOfScope' };

@@ -14,6 +14,7 @@ import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
 import { decideGraphChange } from './decide';
 import { crmValues, graphPatch, graphValues, instantOf, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay } from './three-way-merge';
+import { mergeBase, recordIntent } from './write-intents';
 import type { SyncOutcome, SyncServices } from './sync-services';
 import type { GraphChangeItem } from './work-item';
 
@@ -67,7 +68,11 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
       await services.links.delete(link);
       return { action: 'deleted', reason: 'exchangeDelete', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId };
     case 'unlink':
-      await services.links.update({ ...link, state: 'unlinked', deletedInExchange: true, updatedAt: now() });
+      // The row as it is now is what the user let go of: only a later CRM change brings it back (decide.ts).
+      await services.links.update({
+        ...link, state: 'unlinked', deletedInExchange: true, updatedAt: now(),
+        ...(crmRow?.versionnumber !== undefined && crmRow.versionnumber !== null ? { crmVersion: String(crmRow.versionnumber) } : {}),
+      });
       if (link.graphId) await services.links.deleteIndex(link.mailboxUserId, link.graphId);
       return { action: 'unlinked', reason: decision.because, mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId };
     case 'update':
@@ -75,16 +80,20 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
   }
 }
 
-async function update(services: SyncServices, link: SyncLink, item: GraphItem, knownRow: CrmRow | undefined): Promise<SyncOutcome> {
+async function update(services: SyncServices, read: SyncLink, item: GraphItem, knownRow: CrmRow | undefined): Promise<SyncOutcome> {
+  let link = read;
   const mapping = services.mappings[link.recordType];
   const mailbox = await services.mailboxes.get(link.ownerSystemUserId);
   const ctx = mappingContext({ timeZone: mailbox?.timeZone, emailAddress: mailbox?.emailAddress ?? '' });
   const graph = graphValues(mapping, item, ctx);
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId!, containerId: link.graphContainerId };
+  // The base: the snapshot, with writes an earlier worker recorded and that evidently landed (write-intents.ts).
+  const known = knownRow ? crmValues(mapping, knownRow, ctx) : undefined;
+  const base = mergeBase(read, { exchange: graph, ...(known ? { crm: known } : {}) });
   // Fast path: assume the CRM row unchanged since the snapshot (unless we just read it); If-Match guards it.
-  const crmNow = knownRow ? crmValues(mapping, knownRow, ctx) : link.snapshot;
+  const crmNow = known ?? base;
   // Completed or canceled rows take no Exchange edits (closed-rows.ts).
-  let merged = withoutWritesToClosedRow(link.recordType, crmNow, isClosedRow(knownRow), mergeThreeWay(mergeFields(mapping), crmNow, graph, link.snapshot, services.policy.conflict));
+  let merged = withoutWritesToClosedRow(link.recordType, crmNow, isClosedRow(knownRow), mergeThreeWay(mergeFields(mapping), crmNow, graph, base, services.policy.conflict));
   let graphEtag = item['@odata.etag'] as string | undefined;
   let crmVersion = link.crmVersion;
   if (Object.keys(merged.toCrm).length === 0 && Object.keys(merged.toGraph).length === 0) {
@@ -92,14 +101,15 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
     if (graphEtag !== link.graphEtag && merged.keptInExchange.length === 0) await services.links.update({ ...link, graphEtag, updatedAt: now() });
     return { action: 'skipped', reason: merged.keptInExchange.length > 0 ? 'crmReadOnly' : 'noChange' };
   }
-  let wroteCrm = false;
   try {
     if (Object.keys(merged.toCrm).length > 0) {
+      link = await recordIntent(services.links, link, 'crm', merged.toCrm);
       const row = await services.writeCrm(link, merged.toCrm, ctx, crmVersion ? `W/"${crmVersion}"` : undefined);
       if (row.versionnumber !== undefined) crmVersion = String(row.versionnumber);
-      wroteCrm = true;
     }
   } catch (error) {
+    // Deleted in CRM meanwhile: its own delete takes the item out (crm-to-exchange).
+    if (error instanceof DataverseRequestError && error.code === 'NOT_FOUND') return { action: 'skipped', reason: 'deletedInCrm' };
     if (!(error instanceof DataverseRequestError && error.code === 'PRECONDITION_FAILED')) throw error;
     // Changed in CRM too since the last sync: merge against the row as it is now.
     const row = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
@@ -111,30 +121,29 @@ async function update(services: SyncServices, link: SyncLink, item: GraphItem, k
     // later as already synced: this write then does not claim the row's version.
     const ownerChanged = String(row._ownerid_value ?? '').toLowerCase() !== link.ownerSystemUserId.toLowerCase();
     const crm = crmValues(mapping, row, ctx);
-    merged = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, link.snapshot, services.policy.conflict));
+    merged = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, mergeBase(read, { crm, exchange: graph }), services.policy.conflict));
     if (!ownerChanged && row.versionnumber !== undefined) crmVersion = String(row.versionnumber);
     if (Object.keys(merged.toCrm).length > 0) {
+      link = await recordIntent(services.links, link, 'crm', merged.toCrm);
       const written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);
       if (!ownerChanged && written.versionnumber !== undefined) crmVersion = String(written.versionnumber);
-      wroteCrm = true;
     }
   }
   if (Object.keys(merged.toGraph).length > 0) {
+    link = await recordIntent(services.links, link, 'exchange', merged.toGraph);
     try {
       const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, item), graphEtag);
       graphEtag = written['@odata.etag'] as string | undefined;
     } catch (error) {
-      // Exchange moved on again (412): the queue retries the item, which reads both sides afresh. What already
-      // reached the CRM is recorded first — else its echo would pass for a CRM edit and win against the newer
-      // Outlook one.
-      if (wroteCrm) await services.links.update({ ...link, snapshot: { ...link.snapshot, ...merged.toCrm }, crmVersion, updatedAt: now() }).catch(() => undefined);
-      // Deleted in Exchange meanwhile: its own delete (notification or delta round) follows the delete rules.
+      // Exchange moved on again (412): the queue retries the item, which reads both sides afresh (what reached
+      // the CRM is on the link as a recorded write). Deleted in Exchange meanwhile: its own delete
+      // (notification or delta round) follows the delete rules.
       if (error instanceof GraphRequestError && error.code === 'NOT_FOUND') return { action: 'skipped', reason: 'deletedInExchange' };
       throw error;
     }
   }
   // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
-  if (merged.keptInExchange.length > 0) graphEtag = link.graphEtag;
-  await services.links.update({ ...link, snapshot: merged.snapshot, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
+  if (merged.keptInExchange.length > 0) graphEtag = read.graphEtag;
+  await services.links.update({ ...link, snapshot: merged.snapshot, intent: undefined, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId, graphId: link.graphId, conflicts: merged.conflicts };
 }

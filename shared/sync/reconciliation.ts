@@ -18,7 +18,7 @@ import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import type { CrmRow, RecordType } from '../mappings/field-mapping';
 import type { Runtime } from '../runtime';
 import { runDeltaRound } from './delta-round';
-import { RECORD_TYPES, type CrmChange } from './work-item';
+import { RECORD_TYPES, type CrmChange, type GraphChangeItem } from './work-item';
 
 /** DeltaCursors partition of the org-wide Dataverse cursors (mailbox partitions are Entra object ids). */
 export const DATAVERSE_CURSOR_SCOPE = 'dataverse';
@@ -47,7 +47,21 @@ export async function graphRound(rt: Runtime, mailboxUserId: string, recordType:
     mailboxUserId, recordType, containerId, calendarWindowDays: rt.config.calendarWindowDays,
     deliver: (items) => rt.workQueue.send(items),
   });
-  return { items: round.items.length, full: round.fullResync };
+  if (!round.fullResync) return { items: round.items.length, full: false };
+  // A full round lists what exists, never what was deleted: every linked item it did not list is enqueued too,
+  // as a possible change — the worker reads it, and only an item that is really gone meets the delete rules
+  // (an event outside the calendar window is just read and found unchanged).
+  const listed = new Set(round.items.map((i) => i.graphId));
+  const unlisted: GraphChangeItem[] = [];
+  for await (const link of rt.services.links.listByMailbox(mailboxUserId)) {
+    if (link.recordType !== recordType || !link.graphId || listed.has(link.graphId)) continue;
+    unlisted.push({
+      kind: 'graphChange', recordType, mailboxUserId: mailboxUserId.toLowerCase(), graphId: link.graphId, ...(containerId ? { containerId } : {}),
+      changeType: 'updated', correlationId: randomUUID(), receivedAt: new Date().toISOString(),
+    });
+  }
+  await rt.workQueue.send(unlisted);
+  return { items: round.items.length + unlisted.length, full: true };
 }
 
 export async function reconcile(rt: Runtime, options: ReconcileOptions = {}): Promise<ReconciliationReport> {
@@ -108,6 +122,18 @@ async function crmRound(rt: Runtime, recordType: RecordType, mailboxes: Mailbox[
   for (const row of changes.rows) {
     const item = await route(rt, recordType, row, mapping.crmPrimaryId, owners);
     if (item) items.push(item);
+  }
+  if (full) {
+    // A full read lists the rows that exist, never those deleted meanwhile: a linked row it did not list is
+    // enqueued too — the worker finds it gone and applies the delete rules to its item.
+    const listed = new Set(changes.rows.map((r) => String(r[mapping.crmPrimaryId] ?? '').toLowerCase()));
+    for (const mailbox of mailboxes) {
+      for await (const link of rt.services.links.listByMailbox(mailbox.entraObjectId)) {
+        if (link.recordType !== recordType || listed.has(link.crmId)) continue;
+        listed.add(link.crmId);
+        items.push({ kind: 'crmChange', recordType, crmId: link.crmId, message: 'Reconcile', correlationId: randomUUID(), receivedAt: new Date().toISOString() });
+      }
+    }
   }
   await rt.workQueue.send(items);
   await rt.deltaCursors.set(DATAVERSE_CURSOR_SCOPE, recordType, changes.deltaLink);
