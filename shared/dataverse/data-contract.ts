@@ -19,6 +19,12 @@ export interface DataContractEntity {
   LogicalName: string;
 }
 
+/**
+ * Annotation on a row converted from an entity image: the image's key in the context (its entityalias, e.g.
+ * `PostImage_1a2b3c4d`), which says which registration — which columns — the image was taken with.
+ */
+export const IMAGE_ALIAS_ANNOTATION = '@crm-exchange-sync.imageAlias';
+
 const DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 
 /** `/Date(1506409448000-0700)/` → ISO UTC. The offset only says how the sender displayed it; ms are UTC. */

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError } from '../errors';
 import { RECORD_TYPES, MAX_WORK_ITEM_BYTES, crmChangeSchema, type CrmChange, type RecordTypeName } from '../sync/work-item';
-import { entityToRow, type DataContractEntity } from './data-contract';
+import { isPostImageAlias, PRE_IMAGE_ALIAS } from '../registration/dataverse-registration';
+import { entityToRow, IMAGE_ALIAS_ANNOTATION, type DataContractEntity } from './data-contract';
 
 const keyValue = z.object({ key: z.string(), value: z.unknown() });
 const entity = z.object({
@@ -54,9 +55,14 @@ export function parseRemoteExecutionContext(body: unknown): RemoteExecutionConte
   return parsed.data;
 }
 
-function imageRow(images: RemoteExecutionContext['PostEntityImages']): Record<string, unknown> | undefined {
-  const first = images?.[0]?.value;
-  return first ? entityToRow(first as DataContractEntity) : undefined;
+/**
+ * The row of our image among the context's images (an asynchronous step also gets Dataverse's own
+ * `AsynchronousStepPrimaryName` post image), annotated with its alias (IMAGE_ALIAS_ANNOTATION): the worker
+ * trusts the absence of an attribute only in an image registered with the columns it maps.
+ */
+function imageRow(images: RemoteExecutionContext['PostEntityImages'], ours: (alias: string) => boolean): Record<string, unknown> | undefined {
+  const image = images?.find((i) => ours(i.key)) ?? images?.[0];
+  return image?.value ? { ...entityToRow(image.value as DataContractEntity), [IMAGE_ALIAS_ANNOTATION]: image.key } : undefined;
 }
 
 /** The work item for one webhook delivery. */
@@ -72,8 +78,8 @@ export function toCrmChange(context: RemoteExecutionContext, options: ParseOptio
   let pre: Record<string, unknown> | undefined;
   let targetRow: Record<string, unknown> | undefined;
   try {
-    post = imageRow(context.PostEntityImages);
-    pre = imageRow(context.PreEntityImages);
+    post = imageRow(context.PostEntityImages, isPostImageAlias);
+    pre = imageRow(context.PreEntityImages, (alias) => alias === PRE_IMAGE_ALIAS);
     const target = context.InputParameters?.find((p) => p.key === 'Target')?.value as DataContractEntity | undefined;
     targetRow = target && Array.isArray(target.Attributes) ? entityToRow(target) : undefined;
   } catch (error) {

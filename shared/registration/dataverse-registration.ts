@@ -7,6 +7,13 @@
  * owner (so an owner change can leave the old mailbox). Stale steps it created before are removed.
  * Running it twice changes nothing the second time. The key itself is write-only in Dataverse, so the
  * endpoint's description carries a short hash of it to detect a change.
+ *
+ * The post image is versioned: its alias is `PostImage_<8 hex of sha256 of its attribute list>`. Dataverse
+ * leaves null attributes out of an image, so only an image known to have been registered with every column
+ * the worker maps tells a null (absent) from a column it was never asked for; the worker recomputes the alias
+ * from its own mappings (registeredPostImage) and trusts the absence of an attribute only in an image whose
+ * alias matches. An older registration (alias `postimage`, or another hash) is migrated in place: the image
+ * is updated, never duplicated.
  */
 import { createHash } from 'node:crypto';
 import type { DataverseGateway } from '../dataverse/dataverse-gateway';
@@ -39,17 +46,60 @@ interface DesiredStep { name: string; message: string; table: string; filteringa
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 16);
 const SYSTEM_COLUMNS = ['ownerid', 'statecode', 'statuscode', 'versionnumber', 'modifiedon'];
 
+/** Alias of the pre image (the owner before the change); not versioned: it only ever holds ownerid. */
+export const PRE_IMAGE_ALIAS = 'preimage';
+/** Alias of the post image registered before images were versioned (its absent attributes mean nothing). */
+export const LEGACY_POST_IMAGE_ALIAS = 'postimage';
+const VERSIONED_POST_IMAGE = /^PostImage_[0-9a-f]{8}$/;
+
+/** Is this the alias of a post image of ours (any version, the unversioned one included)? */
+export function isPostImageAlias(alias: unknown): boolean {
+  return alias === LEGACY_POST_IMAGE_ALIAS || (typeof alias === 'string' && VERSIONED_POST_IMAGE.test(alias));
+}
+
+/** The post image's attribute list as registered: the mapped columns and the system ones, sorted, comma-separated. */
+export function postImageAttributes(columns: readonly string[]): string {
+  return [...new Set([...columns, ...SYSTEM_COLUMNS])].sort().join(',');
+}
+
+/** The post image's alias for an attribute list: `PostImage_` + 8 hex digits of its sha256 — its version. */
+export function postImageAlias(attributes: string): string {
+  return `PostImage_${createHash('sha256').update(attributes).digest('hex').slice(0, 8)}`;
+}
+
+type WebhookMapping = { crmTable: string; crmExpand?: readonly { property: string }[]; fields: readonly { crmColumns: readonly string[] }[] };
+
+/** What a post image registered from a mapping looks like: its alias, and the columns (logical names) it was registered with. */
+export interface RegisteredPostImage { alias: string; columns: ReadonlySet<string> }
+const registeredByMapping = new WeakMap<object, RegisteredPostImage>();
+
+/**
+ * The post image `npm run register` registers for this mapping's table: an image carrying this alias holds
+ * every one of these columns that is not null, so an attribute absent from it is null. The worker computes it
+ * from its own mappings (cached per mapping object).
+ */
+export function registeredPostImage(mapping: WebhookMapping): RegisteredPostImage {
+  let registered = registeredByMapping.get(mapping);
+  if (!registered) {
+    const attributes = postImageAttributes(webhookColumnsByTable({ mapping })[mapping.crmTable] ?? []);
+    registered = { alias: postImageAlias(attributes), columns: new Set(attributes.split(',')) };
+    registeredByMapping.set(mapping, registered);
+  }
+  return registered;
+}
+
 export function desiredSteps(columnsByTable: Record<string, string[]>): DesiredStep[] {
   const steps: DesiredStep[] = [];
   for (const [table, columns] of Object.entries(columnsByTable)) {
-    const imageColumns = [...new Set([...columns, ...SYSTEM_COLUMNS])].sort().join(',');
+    const imageColumns = postImageAttributes(columns);
+    const postAlias = postImageAlias(imageColumns);
     for (const message of MESSAGES) {
       const images: DesiredImage[] = [];
       if (message === 'Create' || message === 'Update' || message === 'Assign') {
-        images.push({ name: 'postimage', entityalias: 'postimage', imagetype: 1, attributes: imageColumns, messagepropertyname: message === 'Create' ? 'Id' : 'Target' });
+        images.push({ name: postAlias, entityalias: postAlias, imagetype: 1, attributes: imageColumns, messagepropertyname: message === 'Create' ? 'Id' : 'Target' });
       }
       if (message === 'Update' || message === 'Assign') {
-        images.push({ name: 'preimage', entityalias: 'preimage', imagetype: 0, attributes: 'ownerid', messagepropertyname: 'Target' });
+        images.push({ name: PRE_IMAGE_ALIAS, entityalias: PRE_IMAGE_ALIAS, imagetype: 0, attributes: 'ownerid', messagepropertyname: 'Target' });
       }
       steps.push({
         name: `${STEP_PREFIX}${message} of ${table}`, message, table,
@@ -131,20 +181,30 @@ export async function registerDataverseWebhooks(dv: DataverseGateway, options: R
 
 async function syncImages(dv: DataverseGateway, stepId: string, step: DesiredStep, report: RegistrationReport): Promise<void> {
   const images = await dv.retrieveAll('sdkmessageprocessingstepimages', ['sdkmessageprocessingstepimageid', 'name', 'entityalias', 'imagetype', 'attributes', 'messagepropertyname'], `_sdkmessageprocessingstepid_value eq ${stepId}`);
+  const kept = new Set<unknown>();
   for (const image of step.images) {
-    const current = images.find((i) => i.entityalias === image.entityalias);
+    // The image with the desired alias; else an older version of it (a post image of ours with another alias),
+    // which is updated — alias included — rather than left beside a second one.
+    const sameKind = (alias: unknown) => (image.imagetype === 1 ? isPostImageAlias(alias) : alias === image.entityalias);
+    const current = images.find((i) => !kept.has(i.sdkmessageprocessingstepimageid) && i.entityalias === image.entityalias)
+      ?? images.find((i) => !kept.has(i.sdkmessageprocessingstepimageid) && sameKind(i.entityalias));
     const data: CrmRow = { ...image, 'sdkmessageprocessingstepid@odata.bind': `/sdkmessageprocessingsteps(${stepId})` };
     if (!current) {
       await dv.create('sdkmessageprocessingstepimages', data);
       report.created.push(`image ${image.entityalias} of ${step.name}`);
-    } else if (current.imagetype !== image.imagetype || current.attributes !== image.attributes || current.messagepropertyname !== image.messagepropertyname) {
+      continue;
+    }
+    kept.add(current.sdkmessageprocessingstepimageid);
+    if (current.entityalias !== image.entityalias || current.name !== image.name || current.imagetype !== image.imagetype ||
+      current.attributes !== image.attributes || current.messagepropertyname !== image.messagepropertyname) {
       await dv.update('sdkmessageprocessingstepimages', String(current.sdkmessageprocessingstepimageid), data, '*', ['sdkmessageprocessingstepimageid']);
-      report.updated.push(`image ${image.entityalias} of ${step.name}`);
+      const was = current.entityalias !== image.entityalias ? ` (was ${String(current.entityalias)})` : '';
+      report.updated.push(`image ${image.entityalias} of ${step.name}${was}`);
     } else {
       report.unchanged += 1;
     }
   }
-  for (const stale of images.filter((i) => !step.images.some((d) => d.entityalias === i.entityalias))) {
+  for (const stale of images.filter((i) => !kept.has(i.sdkmessageprocessingstepimageid))) {
     await dv.delete('sdkmessageprocessingstepimages', String(stale.sdkmessageprocessingstepimageid));
     report.deleted.push(`image ${String(stale.entityalias)} of ${step.name}`);
   }

@@ -18,7 +18,8 @@ import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import { GraphRequestError } from '../graph/graph-errors';
 import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
 import { decideCrmChange, type CrmChangeDecision } from './decide';
-import { crmValues, graphPatch, graphValues, imageIsComplete, mappingContext, mergeFields, readCrmRow } from './record-values';
+import { crmValues, graphPatch, graphValues, mappingContext, mergeFields, readCrmRow, rowFromImage } from './record-values';
+import { registeredPostImage } from '../registration/dataverse-registration';
 import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
 import type { SyncServices, SyncOutcome } from './sync-services';
 import type { CrmChange } from './work-item';
@@ -58,10 +59,17 @@ export async function applyCrmChange(services: SyncServices, change: CrmChange):
   }
 }
 
+/**
+ * The row: the webhook's post image when it can stand for the row — one registered with the columns these
+ * mappings read (its alias says so; an attribute absent from it is null), or any image holding every column —
+ * else one read. The image object itself is returned (rowFromImage fills it in place): applyOnce recognises a
+ * row taken from an image by identity, and reads before creating an item from one.
+ */
 async function readRow(services: SyncServices, change: CrmChange): Promise<CrmRow | null> {
   if (change.message === 'Delete') return null;
   const mapping = services.mappings[change.recordType];
-  if (change.postImage && !change.sizeExceeded && imageIsComplete(mapping, change.postImage, services.lookupColumns)) return change.postImage;
+  const image = change.sizeExceeded ? undefined : rowFromImage(mapping, change.postImage, services.lookupColumns, registeredPostImage(mapping));
+  if (image) return image;
   return (await readCrmRow(services.dataverse, mapping, change.crmId, services.lookupColumns)) ?? null;
 }
 

@@ -3,6 +3,7 @@
  * $select, and the PATCH bodies for the fields that must be written.
  */
 import { findIana } from 'windows-iana';
+import { IMAGE_ALIAS_ANNOTATION } from '../dataverse/data-contract';
 import type { DataverseGateway } from '../dataverse/dataverse-gateway';
 import type { CrmRow, GraphItem, MappingContext, RecordMapping } from '../mappings/field-mapping';
 import type { MergeField, Values } from './three-way-merge';
@@ -25,6 +26,30 @@ export function crmSelect(mapping: RecordMapping, lookupColumns: ReadonlySet<str
     }
   }
   return [...columns];
+}
+
+/** Columns Dataverse never leaves empty: an image lacking one is not trusted, whatever its alias says. */
+const NEVER_NULL = new Set(['_ownerid_value', 'versionnumber', 'statecode', 'statuscode', 'modifiedon']);
+
+/**
+ * The row a webhook post image stands for, or undefined when the row must be read. Dataverse leaves null
+ * attributes out of an image, so an absent attribute means null only in an image registered with that
+ * column: one whose alias (IMAGE_ALIAS_ANNOTATION, set by the webhook parser) is `registeredAlias`, the alias
+ * `npm run register` derives from these mappings (registration: registeredPostImage). Such an image gets every
+ * registered column it lacks set to null (lookups as `_x_value`) — in place: the engine recognises a row taken
+ * from an image by identity. Any other image (an older registration, other columns) must hold every column.
+ */
+export function rowFromImage(mapping: RecordMapping, image: CrmRow | undefined, lookupColumns: ReadonlySet<string>,
+  registered?: { alias: string; columns: ReadonlySet<string> }): CrmRow | undefined {
+  if (!image) return undefined;
+  if (registered && image[IMAGE_ALIAS_ANNOTATION] === registered.alias && !(mapping.crmExpand?.length)) {
+    for (const column of crmSelect(mapping, lookupColumns)) {
+      if (column in image || column === mapping.crmPrimaryId || NEVER_NULL.has(column)) continue;
+      const logical = /^_(.+)_value$/.exec(column)?.[1] ?? column;
+      if (registered.columns.has(logical)) image[column] = null;
+    }
+  }
+  return imageIsComplete(mapping, image, lookupColumns) ? image : undefined;
 }
 
 /** Does a webhook image hold every column a sync of this row needs (then the row need not be read)? */

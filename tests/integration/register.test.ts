@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamicsWebApi } from 'dynamics-web-api';
-import { MESSAGES } from '../../shared/registration/dataverse-registration';
+import { MESSAGES, postImageAlias, postImageAttributes } from '../../shared/registration/dataverse-registration';
 import { runRegister, type RegisterResult } from '../../tools/register/cli';
 import { columnsByTable } from '../../tools/register/columns';
 import { ensureSandboxCertificate } from '../emulators/common/tls';
@@ -144,7 +144,8 @@ test('Dataverse then delivers a webhook for each registered message and table, o
   }
   // The post image carries the mapped columns, so the worker need not read the row back.
   const contactUpdate = received.find((r) => r.headers['x-ms-dynamics-request-name'] === 'Update' && r.headers['x-ms-dynamics-entity-name'] === 'contact')!;
-  const postImage = (contactUpdate.body.PostEntityImages as Json[]).find((i) => i.key === 'postimage')!;
+  // ...under its versioned alias (a hash of the registered columns), which the worker checks before trusting absent attributes as null.
+  const postImage = (contactUpdate.body.PostEntityImages as Json[]).find((i) => i.key === postImageAlias(postImageAttributes(COLUMNS.contact!)))!;
   expect((postImage.value.Attributes as Json[]).map((a) => a.key)).toEqual(expect.arrayContaining(['jobtitle', 'firstname', 'lastname']));
   // The row's Create did arrive, so the absent Update is the filter at work, not a lost delivery.
   expect(received.some((r) => r.headers['x-ms-dynamics-request-name'] === 'Create' && String(r.body.PrimaryEntityId).toLowerCase() === quiet.toLowerCase())).toBe(true);
