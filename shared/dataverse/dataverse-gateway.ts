@@ -7,7 +7,15 @@
 import { DynamicsWebApi } from 'dynamics-web-api';
 import type { CrmRow } from '../mappings/field-mapping';
 import type { TokenProvider } from '../identity/token-provider';
+import { correlationFields, currentRequestContext } from '../observability/request-context';
 import { toDataverseRequestError, type DataverseRequestError } from './dataverse-errors';
+
+/**
+ * The current change's id on every Dataverse call. The Web API documents no client correlation header;
+ * this is the one Microsoft's own Dataverse ServiceClient sends (a GUID per request, beside its
+ * x-ms-client-session-id), which Microsoft support can look up in the service's telemetry.
+ */
+export const CLIENT_REQUEST_ID_HEADER = 'x-ms-client-request-id';
 
 export interface DataverseGatewayOptions {
   dataverseUrl: string;
@@ -37,10 +45,18 @@ export class DataverseGateway {
     this.maxWait = options.maxRetryAfterSeconds ?? 30;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** Headers of a request made now: the client request id when it runs for a change. */
+  private headers(): { headers?: Record<string, string> } {
+    const current = currentRequestContext();
+    return current ? { headers: { [CLIENT_REQUEST_ID_HEADER]: current.clientRequestId } } : {};
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>, write = false): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const result = await fn();
+        this.logCall(what, write, attempt, 'ok');
+        return result;
       } catch (raw) {
         const error: DataverseRequestError = toDataverseRequestError(raw, what);
         const wait = error.retryAfterSeconds ?? (error.code === 'TEMPORARY' ? 2 ** attempt : undefined);
@@ -49,16 +65,23 @@ export class DataverseGateway {
           await new Promise((r) => setTimeout(r, wait * 1000 * (1 + Math.random() * 0.2)));
           continue;
         }
+        this.logCall(what, write, attempt, error.code);
         throw error;
       }
     }
+  }
+
+  /** A line per call made for a change (writes at information level); `what` names ids only. */
+  private logCall(what: string, write: boolean, attempt: number, outcome: string): void {
+    const current = currentRequestContext();
+    current?.log?.log(write ? 'information' : 'debug', 'dataverse request', { ...correlationFields(current), operation: what, outcome, retries: attempt });
   }
 
   /** A row by id with the given columns, or undefined when it does not exist. */
   async retrieve(entitySet: string, id: string, select: readonly string[], expand?: Array<{ property: string; select?: string[] }>): Promise<CrmRow | undefined> {
     try {
       return await this.call(`Reading ${entitySet}(${id})`, () =>
-        this.api.retrieve<CrmRow>({ collection: entitySet, key: id, select: [...select], ...(expand ? { expand } : {}) }));
+        this.api.retrieve<CrmRow>({ collection: entitySet, key: id, select: [...select], ...(expand ? { expand } : {}), ...this.headers() }));
     } catch (error) {
       if ((error as DataverseRequestError).code === 'NOT_FOUND') return undefined;
       throw error;
@@ -68,7 +91,7 @@ export class DataverseGateway {
   /** Rows matching an OData filter, following every page. */
   async retrieveAll(entitySet: string, select: readonly string[], filter?: string): Promise<CrmRow[]> {
     return this.call(`Querying ${entitySet}`, async () => {
-      const response = await this.api.retrieveAll<CrmRow>({ collection: entitySet, select: [...select], ...(filter ? { filter } : {}) });
+      const response = await this.api.retrieveAll<CrmRow>({ collection: entitySet, select: [...select], ...(filter ? { filter } : {}), ...this.headers() });
       return response.value;
     });
   }
@@ -85,7 +108,7 @@ export class DataverseGateway {
     let link = deltaLink;
     for (;;) {
       const page = await this.call(`Reading changes of ${entitySet}`, () =>
-        this.api.retrieveMultiple<CrmRow>({ collection: entitySet, select: [...select], trackChanges: true }, link));
+        this.api.retrieveMultiple<CrmRow>({ collection: entitySet, select: [...select], trackChanges: true, ...this.headers() }, link));
       rows.push(...page.value);
       if (page.oDataNextLink) { link = page.oDataNextLink; continue; }
       if (!page.oDataDeltaLink) throw new Error(`Dataverse answered a change-tracking read of ${entitySet} without a delta link`);
@@ -97,20 +120,20 @@ export class DataverseGateway {
   async update(entitySet: string, id: string, data: CrmRow, ifMatch: string | undefined, select: readonly string[]): Promise<CrmRow> {
     return this.call(`Updating ${entitySet}(${id})`, async () => {
       const row = await this.api.update<CrmRow>({
-        collection: entitySet, key: id, data, ifmatch: ifMatch ?? '*', returnRepresentation: true, select: [...select],
+        collection: entitySet, key: id, data, ifmatch: ifMatch ?? '*', returnRepresentation: true, select: [...select], ...this.headers(),
       });
       return row as CrmRow;
-    });
+    }, true);
   }
 
   /** POST; returns the new row's id. */
   async create(entitySet: string, data: CrmRow): Promise<string> {
-    return this.call(`Creating in ${entitySet}`, async () => String(await this.api.create({ collection: entitySet, data })));
+    return this.call(`Creating in ${entitySet}`, async () => String(await this.api.create({ collection: entitySet, data, ...this.headers() })), true);
   }
 
   async delete(entitySet: string, id: string): Promise<void> {
     try {
-      await this.call(`Deleting ${entitySet}(${id})`, () => this.api.deleteRecord({ collection: entitySet, key: id }));
+      await this.call(`Deleting ${entitySet}(${id})`, () => this.api.deleteRecord({ collection: entitySet, key: id, ...this.headers() }), true);
     } catch (error) {
       if ((error as DataverseRequestError).code !== 'NOT_FOUND') throw error;
     }
@@ -118,6 +141,6 @@ export class DataverseGateway {
 
   /** The caller's own systemuserid (WhoAmI). */
   async whoAmI(): Promise<{ UserId: string; OrganizationId: string; BusinessUnitId: string }> {
-    return this.call('WhoAmI', () => this.api.callFunction({ functionName: 'WhoAmI' }) as Promise<{ UserId: string; OrganizationId: string; BusinessUnitId: string }>);
+    return this.call('WhoAmI', () => this.api.callFunction({ functionName: 'WhoAmI', ...this.headers() }) as Promise<{ UserId: string; OrganizationId: string; BusinessUnitId: string }>);
   }
 }

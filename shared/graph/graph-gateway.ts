@@ -12,6 +12,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphItem, RecordType } from '../mappings/field-mapping';
 import { toGraphRequestError } from './graph-errors';
 import type { MailboxPacer } from './mailbox-pacer';
+import { bindToRequestContext } from '../observability/request-context';
 
 /** Our named MAPI property; the GUID is ours, fixed forever (changing it would orphan every link). */
 export const CRM_ID_PROPERTY_ID = 'String {b5f3c2d1-7a4e-4c9b-8e21-6d0f3a9c1e57} Name crmExchangeSyncCrmId';
@@ -38,15 +39,19 @@ export interface CreateOptions {
 
 const u = (id: string) => encodeURIComponent(id);
 
-/** Every Graph call: paced per mailbox, its failure normalised to a GraphRequestError naming the operation. */
+/**
+ * Every Graph call: paced per mailbox, its failure normalised to a GraphRequestError naming the operation.
+ * The call is bound to the caller's request context: the pacer may start it when another change's call
+ * ends, and it must still send its own change's client-request-id (graph-client.ts).
+ */
 function pacedCall<T>(pacer: MailboxPacer, mailboxUserId: string, what: string, fn: () => Promise<T>): Promise<T> {
-  return pacer.run(mailboxUserId, async () => {
+  return pacer.run(mailboxUserId, bindToRequestContext(async () => {
     try {
       return await fn();
     } catch (error) {
       throw toGraphRequestError(error, what);
     }
-  });
+  }));
 }
 
 export class GraphGateway {

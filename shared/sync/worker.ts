@@ -9,6 +9,7 @@ import { SyncError, ensureError } from '../errors';
 import type { Logger } from '../logging';
 import type { MailboxCounters } from '../mailboxes/mailbox-counters';
 import type { RecordType } from '../mappings/field-mapping';
+import { clientRequestIdFor, correlationFields, runWithRequestContext } from '../observability/request-context';
 import { applyCrmChange } from './crm-to-exchange';
 import type { SyncOutcome, SyncServices } from './sync-services';
 import { workItemSchema, type WorkItem } from './work-item';
@@ -55,7 +56,13 @@ export async function processWorkItem(services: SyncServices, message: unknown, 
     return { status: 'poisoned', reason };
   }
   const item = parsed.data;
-  const itemLog = log.child({ correlationId: item.correlationId, kind: item.kind, recordType: 'recordType' in item ? item.recordType : undefined });
+  const ids = correlationFields({ correlationId: item.correlationId, clientRequestId: clientRequestIdFor(item.correlationId) });
+  const itemLog = log.child({ ...ids, kind: item.kind, recordType: 'recordType' in item ? item.recordType : undefined });
+  // The item's calls to Graph and Dataverse carry its correlation id (shared/observability/request-context.ts).
+  return runWithRequestContext({ correlationId: item.correlationId, log: itemLog }, () => applyWorkItem(services, item, message, env, itemLog));
+}
+
+async function applyWorkItem(services: SyncServices, item: WorkItem, message: unknown, env: WorkerEnvironment, itemLog: Logger): Promise<WorkerResult> {
   try {
     const notWired: SyncOutcome = { action: 'skipped', reason: `${item.kind} handling is not enabled in this worker` };
     const outcome = item.kind === 'crmChange'

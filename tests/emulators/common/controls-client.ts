@@ -2,7 +2,7 @@
  * Drives an emulator's `/_emulator/*` test controls over HTTP (what tests and benchmarks use; they need not
  * run in the emulator's process).
  */
-import type { InjectedFault } from './server';
+import type { InjectedFault, RecordedRequest } from './server';
 
 export class EmulatorControls {
   constructor(private readonly baseUrl: string) {}
@@ -32,7 +32,15 @@ export class EmulatorControls {
     return (await (await this.call('GET', 'responses')).json()) as Record<string, number>;
   }
 
-  /** Clears the call counters and the response counters. */
+  /** The last requests the emulator got (filters: method, path regular expression, header name and value). */
+  async requests(filter: { method?: string; path?: string; header?: string; value?: string } = {}): Promise<RecordedRequest[]> {
+    const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    return ((await (await this.call('GET', `requests${query ? `?${query}` : ''}`)).json()) as { value: RecordedRequest[] }).value;
+  }
+
+  async clearRequests(): Promise<void> { await this.call('DELETE', 'requests'); }
+
+  /** Clears the call counters, the response counters and the request log. */
   async resetCounters(): Promise<void> { await this.call('DELETE', 'counters'); }
   async setLatency(ms: number): Promise<void> { await this.call('PUT', 'latency', { ms }); }
   async injectFault(fault: InjectedFault): Promise<void> { await this.call('POST', 'faults', fault); }

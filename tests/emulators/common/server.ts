@@ -7,6 +7,11 @@
  * emulators, not by our own code. Beside the calls, the statuses answered are counted too (GET
  * /_emulator/responses, keyed "STATUS METHOD template"): a client that retries 429s by itself (Graph's
  * RetryHandler, our Dataverse gateway) hides them from its caller, so only the service can count them.
+ *
+ * The last requests are kept too (GET /_emulator/requests, newest last; DELETE clears them, and so does
+ * resetting the counters): method, path, status and the correlation headers the caller sent
+ * (`client-request-id` for Graph, `x-ms-client-request-id` for Dataverse), so a test can see which change
+ * a call was made for. $batch parts are kept as their own entries, with the headers of the part.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -67,6 +72,24 @@ export interface InjectedFault {
   body?: unknown;
 }
 
+/** One request as the emulator recorded it (GET /_emulator/requests). */
+export interface RecordedRequest {
+  time: string;
+  method: string;
+  /** Path as requested (no query string). */
+  path: string;
+  /** The route's template, as in the counters. */
+  template: string;
+  status: number | 'drop';
+  /** The recorded request headers the caller sent (lower-case names; see `recordedHeaders`). */
+  headers: Record<string, string>;
+}
+
+/** Request headers kept in the request log: the client correlation ids Graph and Dataverse clients send. */
+export const DEFAULT_RECORDED_HEADERS = ['client-request-id', 'x-ms-client-request-id', 'x-ms-correlation-request-id'];
+/** Requests kept in the log (the oldest are forgotten first). */
+export const REQUEST_LOG_SIZE = 2000;
+
 export interface EmulatorServerOptions {
   name: string;
   /** PEM certificate and key; omitted → plain HTTP (only for tests of the server itself). */
@@ -75,6 +98,13 @@ export interface EmulatorServerOptions {
   faultBody?: (status: number) => unknown;
   /** Largest accepted request body in bytes (default 4 MB, Graph's request limit). */
   maxBodyBytes?: number;
+  /** Request headers kept in the request log (default DEFAULT_RECORDED_HEADERS). */
+  recordedHeaders?: string[];
+  /**
+   * Last touch to every service answer (not to test controls), injected faults and routing errors included:
+   * headers every answer of the service has (e.g. Graph's request-id and echoed client-request-id).
+   */
+  finishResponse?: (req: Omit<EmulatorRequest, 'params'>, response: EmulatorResponse) => EmulatorResponse;
 }
 
 /** A template like `/v1.0/users/{userId}/events/{id}` → a regular expression with named groups. */
@@ -97,6 +127,7 @@ export class EmulatorServer {
   private readonly counters = new Map<string, number>();
   private readonly responses = new Map<string, number>();
   private readonly faults: InjectedFault[] = [];
+  private readonly requestLog: RecordedRequest[] = [];
   private latencyMs = 0;
   private server: http.Server | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -108,6 +139,8 @@ export class EmulatorServer {
     this.route('DELETE', '/_emulator/counters', () => { this.resetCounters(); return { status: 204 }; });
     this.route('GET', '/_emulator/responses', () => ({ status: 200, body: this.responsesSnapshot() }));
     this.route('DELETE', '/_emulator/responses', () => { this.responses.clear(); return { status: 204 }; });
+    this.route('GET', '/_emulator/requests', (req) => ({ status: 200, body: { value: this.recordedRequests(req.query) } }));
+    this.route('DELETE', '/_emulator/requests', () => { this.requestLog.length = 0; return { status: 204 }; });
     this.route('PUT', '/_emulator/latency', (req) => {
       const { ms } = req.json<{ ms: number }>();
       if (typeof ms !== 'number' || ms < 0) throw new EmulatorHttpError(400, { error: 'ms must be a number >= 0' });
@@ -145,10 +178,39 @@ export class EmulatorServer {
     return Object.fromEntries([...this.responses.entries()].sort(([a], [b]) => a.localeCompare(b)));
   }
 
-  /** Clears the call counters and the response counters. */
+  /** Clears the call counters, the response counters and the request log. */
   resetCounters(): void {
     this.counters.clear();
     this.responses.clear();
+    this.requestLog.length = 0;
+  }
+
+  /**
+   * The request log, oldest first. Filters (query parameters of GET /_emulator/requests): `method`,
+   * `path` (a regular expression), `header` (a header name; with `value`, only requests that sent that value).
+   */
+  recordedRequests(filter: URLSearchParams = new URLSearchParams()): RecordedRequest[] {
+    const method = filter.get('method')?.toUpperCase();
+    const path = filter.get('path');
+    const pathPattern = path ? new RegExp(path) : undefined;
+    const header = filter.get('header')?.toLowerCase();
+    const value = filter.get('value');
+    return this.requestLog.filter((r) => (!method || r.method === method)
+      && (!pathPattern || pathPattern.test(r.path))
+      && (!header || (r.headers[header] !== undefined && (value === null || r.headers[header] === value))));
+  }
+
+  private record(req: Omit<EmulatorRequest, 'params'>, template: string, response: EmulatorResponse | 'drop'): void {
+    const headers: Record<string, string> = {};
+    for (const name of this.options.recordedHeaders ?? DEFAULT_RECORDED_HEADERS) {
+      const value = req.headers[name];
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    this.requestLog.push({
+      time: new Date().toISOString(), method: req.method, path: req.path, template,
+      status: response === 'drop' ? 'drop' : response.status, headers,
+    });
+    if (this.requestLog.length > REQUEST_LOG_SIZE) this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_SIZE);
   }
 
   /** Counts a call that did not come through HTTP routing (e.g. one request inside a $batch). */
@@ -162,18 +224,26 @@ export class EmulatorServer {
     const match = this.match(req.method, req.path);
     if (!match) {
       const pathKnown = this.routes.some((r) => r.pattern.test(req.path));
-      return pathKnown
+      const refused = pathKnown
         ? { status: 405, body: this.options.faultBody?.(405) ?? { error: 'Method not allowed' } }
         : { status: 404, body: this.options.faultBody?.(404) ?? { error: `No route for ${req.method} ${req.path}` } };
+      return this.finish(req, refused);
     }
     const { route, params } = match;
-    const counted = !route.template.startsWith('/_emulator/') && options.countAndFault !== false;
-    const response = await this.run(route, params, req, counted);
+    const control = route.template.startsWith('/_emulator/');
+    const counted = !control && options.countAndFault !== false;
+    let response = await this.run(route, params, req, counted);
+    if (!control && response !== 'drop') response = this.finish(req, response);
     if (counted) {
       const key = `${response === 'drop' ? 'drop' : response.status} ${route.method} ${route.template}`;
       this.responses.set(key, (this.responses.get(key) ?? 0) + 1);
     }
+    if (!control) this.record(req, route.template, response);
     return response;
+  }
+
+  private finish(req: Omit<EmulatorRequest, 'params'>, response: EmulatorResponse): EmulatorResponse {
+    return this.options.finishResponse ? this.options.finishResponse(req, response) : response;
   }
 
   private async run(route: Route, params: Record<string, string>, req: Omit<EmulatorRequest, 'params'>, counted: boolean): Promise<EmulatorResponse | 'drop'> {

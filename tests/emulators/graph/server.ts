@@ -20,6 +20,7 @@ import { errorBody, graphError } from './errors';
 import { registerEvents } from './events';
 import { decodeId } from './ids';
 import { GraphStore } from './store';
+import { stampRequestIds } from './request-ids';
 import { registerSubscriptions, type SubscriptionsFeature } from './subscriptions';
 import { MailboxThrottle, type ThrottleLimits } from './throttle';
 import { registerTodo } from './todo';
@@ -63,7 +64,7 @@ function faultBody(status: number): unknown {
 
 export function createGraphEmulator(options: GraphEmulatorOptions): GraphEmulator {
   const { seed } = options;
-  const server = new EmulatorServer({ name: 'graph', tls: options.tls, faultBody });
+  const server = new EmulatorServer({ name: 'graph', tls: options.tls, faultBody, finishResponse: stampRequestIds });
   const store = new GraphStore(seed);
   const throttle = new MailboxThrottle(options.throttle);
   const access = new Access(seed, options.identityUrl.replace(/\/$/, ''), store, throttle);
