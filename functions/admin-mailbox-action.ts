@@ -4,7 +4,7 @@ import { getRuntime } from '../shared/runtime';
 
 const runtime = getRuntime();
 
-/** POST /api/mailboxes/{systemUserId}/{approve|reject|test-and-enable|disable} */
+/** POST /api/mailboxes/{systemUserId}/{approve|reject|test-and-enable|disable|rotate-client-state} */
 export async function adminMailboxAction(request: HttpRequest): Promise<HttpResponseInit> {
   return mailboxAction(runtime, request.headers.get('authorization'), request.params.systemUserId ?? '', request.params.action ?? '');
 }

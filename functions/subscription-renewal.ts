@@ -1,11 +1,11 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { runWithRequestContext } from '../shared/observability/request-context';
 import { getRuntime } from '../shared/runtime';
-import { renewSubscriptions } from '../shared/sync/background';
+import { renewSubscriptions } from '../shared/subscriptions/renewal-pass';
 
 const runtime = getRuntime();
 
-/** Renews Graph subscriptions well before they expire (Outlook: at most 7 days). */
+/** Renews Graph subscriptions well before they expire (Outlook: at most 7 days) and rotates old clientStates. */
 export async function subscriptionRenewal(_timer: Timer, context: InvocationContext): Promise<void> {
   // One id for the pass's Graph calls (client-request-id) and its log lines.
   const correlationId = context.invocationId;

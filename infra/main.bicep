@@ -77,6 +77,9 @@ param subscriptionRenewalSchedule string = '0 */30 * * * *'
 @description('SYNC_RECONCILIATION_SCHEDULE: six-field NCRONTAB schedule of the reconciliation pass (Graph delta + Dataverse change tracking per enabled mailbox), the safety net for lost notifications and webhooks.')
 param reconciliationSchedule string = '0 */15 * * * *'
 
+@description('SYNC_CLIENT_STATE_MAX_AGE_DAYS: whole days after which the renewal pass rotates the clientState secret of a Graph subscription (new subscription first, old one deleted after an overlap); 0 turns automatic rotation off.')
+param clientStateMaxAgeDays string = '30'
+
 @description('SYNC_CALENDAR_WINDOW_DAYS: days before and after now covered by calendar delta rounds, "past,future".')
 param calendarWindowDays string = '30,365'
 
@@ -204,6 +207,7 @@ module api './app/api.bicep' = {
     todoPollSchedule: todoPollSchedule
     subscriptionRenewalSchedule: subscriptionRenewalSchedule
     reconciliationSchedule: reconciliationSchedule
+    clientStateMaxAgeDays: clientStateMaxAgeDays
     calendarWindowDays: calendarWindowDays
     conflictPolicy: conflictPolicy
     fieldDirections: fieldDirections

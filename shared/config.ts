@@ -47,6 +47,12 @@ export const settingsSchema = z.object({
   SYNC_TODO_POLL_SCHEDULE: ncrontab,
   SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: ncrontab,
   SYNC_RECONCILIATION_SCHEDULE: ncrontab,
+  /** Graph subscriptions whose clientState is older than this are rotated by the renewal pass; 0: never. */
+  SYNC_CLIENT_STATE_MAX_AGE_DAYS: z.string()
+    .regex(/^\s*\d{1,4}\s*$/, 'must be a whole number of days from 0 to 3650, e.g. 30 (0 turns automatic clientState rotation off)')
+    .default('30')
+    .transform((s) => Number(s.trim()))
+    .refine((n) => n <= 3650, 'must be a whole number of days from 0 to 3650, e.g. 30 (0 turns automatic clientState rotation off)'),
   /** Days before and after now that the calendarView delta of reconciliation covers: "past,future". */
   SYNC_CALENDAR_WINDOW_DAYS: z.string().regex(/^\s*\d+\s*,\s*\d+\s*$/, 'must be two whole numbers of days, "past,future", e.g. "30,365"').default('30,365')
     .transform((s) => { const [past, future] = s.split(',').map((n) => Number(n.trim())); return { past: past!, future: future! }; }),
@@ -73,6 +79,8 @@ export interface SyncConfig {
   publicBaseUrl: string;
   adminApiAudience: string;
   dataverseWebhookSecrets: string[];
+  /** Age in days after which the renewal pass rotates a Graph subscription's clientState; 0: never. */
+  clientStateMaxAgeDays: number;
   workQueue: string;
   graphMaxConcurrencyPerMailbox: number;
   logLevel: Settings['SYNC_LOG_LEVEL'];
@@ -114,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: s.SYNC_PUBLIC_BASE_URL,
     adminApiAudience: s.SYNC_ADMIN_API_AUDIENCE,
     dataverseWebhookSecrets: s.SYNC_DATAVERSE_WEBHOOK_SECRETS,
+    clientStateMaxAgeDays: s.SYNC_CLIENT_STATE_MAX_AGE_DAYS,
     workQueue: s.SYNC_WORK_QUEUE,
     graphMaxConcurrencyPerMailbox: s.SYNC_GRAPH_MAX_CONCURRENCY_PER_MAILBOX,
     logLevel: s.SYNC_LOG_LEVEL,

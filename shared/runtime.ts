@@ -71,7 +71,7 @@ export function createRuntime(config: SyncConfig): Runtime {
       return dataverse.update(mapping.crmEntitySet, link.crmId, rest, reopened['@odata.etag'] as string | undefined, select);
     },
   };
-  const subscriptions = new SubscriptionManager(graphSubscriptions, subscriptionStore, { publicBaseUrl: config.publicBaseUrl });
+  const subscriptions = new SubscriptionManager(graphSubscriptions, subscriptionStore, { publicBaseUrl: config.publicBaseUrl, clientStateMaxAgeDays: config.clientStateMaxAgeDays });
   const graphScope = `https://${new URL(config.graphBaseUrl).hostname.startsWith('graph.') ? new URL(config.graphBaseUrl).hostname : 'graph.microsoft.com'}/.default`;
   const mailboxService = new MailboxService({
     registry: mailboxes, dataverse, graph, subscriptions, links, mappings,

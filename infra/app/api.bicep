@@ -37,6 +37,7 @@ param logLevel string
 param todoPollSchedule string
 param subscriptionRenewalSchedule string
 param reconciliationSchedule string
+param clientStateMaxAgeDays string
 param calendarWindowDays string
 param conflictPolicy string
 param fieldDirections string = ''
@@ -135,6 +136,7 @@ var appSettings = {
   SYNC_TODO_POLL_SCHEDULE: todoPollSchedule
   SYNC_SUBSCRIPTION_RENEWAL_SCHEDULE: subscriptionRenewalSchedule
   SYNC_RECONCILIATION_SCHEDULE: reconciliationSchedule
+  SYNC_CLIENT_STATE_MAX_AGE_DAYS: clientStateMaxAgeDays
   SYNC_CALENDAR_WINDOW_DAYS: calendarWindowDays
   SYNC_CONFLICT_POLICY: conflictPolicy
   SYNC_FIELD_DIRECTIONS: fieldDirections

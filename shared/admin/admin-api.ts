@@ -7,6 +7,7 @@ import { BadRequestError } from '../errors';
 import { errorResponse } from '../http-errors';
 import type { ActStatus } from '../mailboxes/mailbox';
 import type { Runtime } from '../runtime';
+import { rotateClientStates } from './client-state-rotation';
 
 export interface AdminResponse {
   status: number;
@@ -79,8 +80,17 @@ export function mailboxAction(rt: Runtime, authorization: string | null, systemU
       }
       case 'disable':
         return { status: 200, jsonBody: await rt.mailboxService.disable(systemUserId) };
+      case 'rotate-client-state': {
+        // 200 when every subscription was replaced and its predecessor deleted; 502 (Graph failed) with the
+        // same report otherwise: a subscription whose replacement could not be created stands unchanged, one
+        // whose predecessor could not be deleted leaves it valid until the next renewal pass deletes it.
+        const report = await rotateClientStates(rt, systemUserId);
+        if (report.complete) return { status: 200, jsonBody: report };
+        const failures = report.rotated.filter((r) => r.error).map((r) => `${r.recordType}: ${r.error}`).join(' ');
+        return { status: 502, jsonBody: { ...report, error: { code: 'RotationIncomplete', message: `clientState rotation of ${report.displayName} incomplete. ${failures}` } } };
+      }
       default:
-        throw new BadRequestError(`Unknown action '${action}' (approve, reject, test-and-enable, disable)`, 404, 'NotFound');
+        throw new BadRequestError(`Unknown action '${action}' (approve, reject, test-and-enable, disable, rotate-client-state)`, 404, 'NotFound');
     }
   });
 }

@@ -4,6 +4,7 @@
  * and out, and errors that say what to do rather than only what happened.
  */
 import { createTokenProvider, TokenAcquisitionError } from '../../shared/identity/token-provider';
+import type { ClientStateRotationReport } from '../../shared/admin/client-state-rotation';
 import type { Mailbox, SyncMethod } from '../../shared/mailboxes/mailbox';
 
 export class CliError extends Error {}
@@ -93,5 +94,10 @@ export class AdminClient {
 
   action(systemUserId: string, action: MailboxAction): Promise<Mailbox> {
     return this.request<Mailbox>('POST', `/mailboxes/${systemUserId}/${action}`);
+  }
+
+  /** New Graph subscriptions (new clientStates) for the mailbox, the old ones deleted; a 502 (incomplete) throws. */
+  rotateClientState(systemUserId: string): Promise<ClientStateRotationReport> {
+    return this.request<ClientStateRotationReport>('POST', `/mailboxes/${systemUserId}/rotate-client-state`);
   }
 }

@@ -17,6 +17,9 @@ Commands (<user> is a CRM systemuserid, a UPN / email address, or a display name
   test-and-enable <user> [--wait] [--timeout <seconds>]
                                   run Test & Enable; --wait follows the test and the initial sync
   disable <user>                  stop the sync; items stay in the mailbox, unlinked
+  rotate-client-state <user> | --all
+                                  new Graph subscriptions with new clientState secrets, the old ones
+                                  deleted at once (e.g. after a suspected leak); --all: every enabled mailbox
 
 Connection (flags win over the environment):
   --url <url>             admin API base, ending in /api          (env SYNC_ADMIN_URL)
@@ -41,7 +44,8 @@ export type Command =
   | { name: 'list'; status?: ActStatus }
   | { name: 'status' | 'approve' | 'reject' | 'disable'; user: string }
   | { name: 'set'; user: string; methods: Partial<Record<'appointments' | 'contacts' | 'tasks', SyncMethod>> }
-  | { name: 'test-and-enable'; user: string; wait: boolean; timeoutSeconds: number };
+  | { name: 'test-and-enable'; user: string; wait: boolean; timeoutSeconds: number }
+  | { name: 'rotate-client-state'; user?: string; all: boolean };
 
 export interface ConnectionArgs {
   url?: string;
@@ -86,6 +90,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
         contacts: { type: 'string' },
         tasks: { type: 'string' },
         wait: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         url: { type: 'string' },
         authority: { type: 'string' },
@@ -120,14 +125,14 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   if (result.help) return result;
 
   const [name, user, ...extra] = positionals;
-  if (!name) throw new UsageError('A command is required: list, status, set, approve, reject, test-and-enable or disable');
+  if (!name) throw new UsageError('A command is required: list, status, set, approve, reject, test-and-enable, disable or rotate-client-state');
   if (extra.length > 0) throw new UsageError(`Unexpected argument(s): ${extra.join(' ')} (quote a display name with spaces: "Adele Vance")`);
   const needUser = (): string => {
     if (!user) throw new UsageError(`${name} needs a <user>: a systemuserid, a UPN or a display name`);
     return user;
   };
   const only = (allowed: string[]) => {
-    const used = ['status', 'appointments', 'contacts', 'tasks', 'wait', 'timeout'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
+    const used = ['status', 'appointments', 'contacts', 'tasks', 'wait', 'timeout', 'all'].filter((k) => v[k as keyof typeof v] !== undefined && v[k as keyof typeof v] !== false);
     const wrong = used.filter((k) => !allowed.includes(k));
     if (wrong.length > 0) throw new UsageError(`${wrong.map((k) => `--${k}`).join(', ')} do(es) not apply to ${name}`);
   };
@@ -160,8 +165,16 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
       result.command = { name: 'test-and-enable', user: needUser(), wait: v.wait === true, timeoutSeconds };
       break;
     }
+    case 'rotate-client-state': {
+      only(['all']);
+      const all = v.all === true;
+      if (all && user) throw new UsageError('rotate-client-state takes a <user> or --all, not both');
+      if (!all && !user) throw new UsageError('rotate-client-state needs a <user> (a systemuserid, a UPN or a display name), or --all for every enabled mailbox');
+      result.command = { name: 'rotate-client-state', ...(user ? { user } : {}), all };
+      break;
+    }
     default:
-      throw new UsageError(`Unknown command '${name}': list, status, set, approve, reject, test-and-enable or disable`);
+      throw new UsageError(`Unknown command '${name}': list, status, set, approve, reject, test-and-enable, disable or rotate-client-state`);
   }
   return result;
 }

@@ -11,7 +11,7 @@ import type { Mailbox } from '../../shared/mailboxes/mailbox';
 import { AdminClient, CliError } from './admin-client';
 import { parseCliArgs, UsageError, USAGE, type CliArgs, type Command } from './args';
 import { caFileFor, resolveConnection } from './connection';
-import { formatList, formatMailbox, LiveLine, progressBar, statusText } from './render';
+import { formatList, formatMailbox, formatRotation, LiveLine, progressBar, statusText } from './render';
 import { findMailbox, isSystemUserId } from './users';
 
 export interface CliIo {
@@ -72,6 +72,7 @@ async function run(command: Command, client: AdminClient, json: boolean, io: Cli
     print(json ? JSON.stringify(mailboxes, null, 2) : formatList(mailboxes));
     return 0;
   }
+  if (command.name === 'rotate-client-state') return rotateClientStates(client, command, json, io);
   const mailbox = await resolveUser(client, command.user);
   const id = mailbox.systemUserId;
   switch (command.name) {
@@ -112,6 +113,32 @@ async function run(command: Command, client: AdminClient, json: boolean, io: Cli
       return ok ? 0 : 1;
     }
   }
+}
+
+/**
+ * rotate-client-state: one mailbox, or every enabled one (each attempted even when another fails). Exit 1
+ * when any rotation failed or left an old subscription undeleted.
+ */
+async function rotateClientStates(client: AdminClient, command: Extract<Command, { name: 'rotate-client-state' }>, json: boolean, io: CliIo): Promise<number> {
+  const print = (text: string) => io.out.write(`${text}\n`);
+  const targets = command.all ? (await client.list()).filter((m) => m.enabled) : [await resolveUser(client, command.user!)];
+  if (command.all && !json) print(`Rotating the clientStates of ${targets.length} enabled mailbox(es).`);
+  const reports: unknown[] = [];
+  let failed = 0;
+  for (const m of targets) {
+    try {
+      const report = await client.rotateClientState(m.systemUserId);
+      reports.push(report);
+      if (!json) print(formatRotation(report));
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      failed += 1;
+      reports.push({ systemUserId: m.systemUserId, displayName: m.displayName, error: error.message });
+      if (!json) print(`${m.displayName}: FAILED ${error.message}`);
+    }
+  }
+  if (json) print(JSON.stringify(command.all ? reports : reports[0], null, 2));
+  return failed > 0 ? 1 : 0;
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {

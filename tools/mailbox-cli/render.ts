@@ -3,6 +3,7 @@
  * mailbox in detail, and the initial sync's progress bar — redrawn in place on a terminal, one line per
  * change otherwise (logs, CI, a pipe).
  */
+import type { ClientStateRotationReport } from '../../shared/admin/client-state-rotation';
 import type { Mailbox, SyncMethod } from '../../shared/mailboxes/mailbox';
 
 const method = (m: SyncMethod): string => (m === 'serverSideSync' ? 'server-side' : 'none');
@@ -105,4 +106,13 @@ export class LiveLine {
     if (this.drawn) this.stream.write('\n');
     this.drawn = false;
   }
+}
+
+/** One line per mailbox of `rotate-client-state`. */
+export function formatRotation(r: ClientStateRotationReport): string {
+  if (r.rotated.length === 0) return `${r.displayName}: no Graph subscriptions to rotate (mailbox not enabled, or syncing only tasks, which are polled)`;
+  const done = r.rotated.filter((x) => x.subscriptionId && x.previousRemoved).map((x) => x.recordType);
+  const failed = r.rotated.filter((x) => x.error).map((x) => `${x.recordType}: ${x.error}`);
+  return `${r.displayName}: ${done.length > 0 ? `new clientState for ${done.join(', ')}; the old subscription(s) deleted, old clientStates no longer accepted` : 'nothing rotated'}` +
+    (failed.length > 0 ? `\n  FAILED ${failed.join('\n  FAILED ')}` : '');
 }
