@@ -44,8 +44,27 @@ async function readRow(ctx: OpContext, record: SoakRecord): Promise<CrmRow | und
 }
 
 /** PATCH as the owner, answered with the row; records one write per edited field. */
+/** Dataverse's refusal to edit a completed or canceled activity (0x8004022e, "The object cannot be updated because it is read-only"). */
+const READ_ONLY = '0x8004022e';
+
+function isReadOnlyRefusal(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 400 && (error.body as { error?: { code?: string } } | undefined)?.error?.code === READ_ONLY;
+}
+
+/** The row was closed between the user's read and their edit (by the sync, from Outlook): CRM refused the edit. */
+export class ClosedMeanwhileError extends Error {}
+
 async function patch(ctx: OpContext, record: SoakRecord, before: CrmRow, data: CrmRow, fields: string[], n: number): Promise<CrmRow> {
-  const res = await ctx.env.people.crm(record.owner, 'PATCH', `${path(record)}${select(record.recordType)}`, data, { prefer: 'return=representation,odata.include-annotations="OData.Community.Display.V1.FormattedValue"', 'if-match': '*' });
+  let res;
+  try {
+    res = await ctx.env.people.crm(record.owner, 'PATCH', `${path(record)}${select(record.recordType)}`, data, { prefer: 'return=representation,odata.include-annotations="OData.Community.Display.V1.FormattedValue"', 'if-match': '*' });
+  } catch (error) {
+    if (isReadOnlyRefusal(error)) {
+      record.closedAt ??= Date.now();
+      throw new ClosedMeanwhileError((error as Error).message);
+    }
+    throw error;
+  }
   const after = res.body as CrmRow;
   const mctx = ctx.env.ctxOf(ownerUser(ctx, record));
   for (const field of fields) {
@@ -99,7 +118,12 @@ export async function crmUpdate(ctx: OpContext, n: number): Promise<OpOutcome> {
     const fields = someFields(ctx, EDITABLE_FIELDS[record.recordType], 'crm');
     const user = ownerUser(ctx, record);
     const data = Object.assign({}, ...fields.map((f) => f.crm!(ctx.values, n, user))) as CrmRow;
-    await patch(ctx, record, row, data, fields.map((f) => f.name), n);
+    try {
+      await patch(ctx, record, row, data, fields.map((f) => f.name), n);
+    } catch (error) {
+      if (error instanceof ClosedMeanwhileError) return { ...base, applied: false, skipped: 'closed' };
+      throw error;
+    }
     return { ...base, applied: true };
   });
 }
@@ -136,7 +160,12 @@ export async function crmCloseAppointment(ctx: OpContext, n: number): Promise<Op
     const row = await readRow(ctx, record);
     if (!row) return { ...base, applied: false, skipped: 'gone' };
     if (record.closedAt) return { ...base, applied: false, skipped: 'closed' };
-    await patch(ctx, record, row, { ...APPOINTMENT_COMPLETED }, ['showAs'], n);
+    try {
+      await patch(ctx, record, row, { ...APPOINTMENT_COMPLETED }, ['showAs'], n);
+    } catch (error) {
+      if (error instanceof ClosedMeanwhileError) return { ...base, applied: false, skipped: 'closed' };
+      throw error;
+    }
     record.closedAt = Date.now();
     return { ...base, applied: true };
   });
@@ -173,7 +202,13 @@ export async function crmOwnerChange(ctx: OpContext): Promise<OpOutcome> {
     if (record.closedAt) return { ...base, applied: false, skipped: 'closed' };
     const from = record.owner;
     const to = pickOwner(ctx, from);
-    await ctx.env.people.crm(from, 'PATCH', path(record), { 'ownerid@odata.bind': `/systemusers(${to.systemUserId})` }, { 'if-match': '*' });
+    try {
+      await ctx.env.people.crm(from, 'PATCH', path(record), { 'ownerid@odata.bind': `/systemusers(${to.systemUserId})` }, { 'if-match': '*' });
+    } catch (error) {
+      if (!isReadOnlyRefusal(error)) throw error;
+      record.closedAt ??= Date.now();
+      return { ...base, applied: false, skipped: 'closed' };
+    }
     record.owner = to.systemUserId.toLowerCase();
     record.ownerChanges.push({ at: Date.now(), from, to: record.owner });
     return { ...base, applied: true };

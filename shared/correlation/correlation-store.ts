@@ -40,6 +40,9 @@ interface LinkEntity {
   claim?: string;
   crmVersion?: string;
   graphEtag?: string;
+  /** JSON of SyncLink.crmState / graphModified. */
+  crmState?: string;
+  graphModified?: string;
   snapshot: string;
   intent?: string;
   deletedInExchange?: boolean;
@@ -81,6 +84,8 @@ function toEntity(link: SyncLink): LinkEntity {
     updatedAt: link.updatedAt,
   };
   if (link.intent && (link.intent.crm || link.intent.exchange)) entity.intent = JSON.stringify(link.intent);
+  if (link.crmState) entity.crmState = JSON.stringify(link.crmState);
+  if (link.graphModified) entity.graphModified = JSON.stringify(link.graphModified);
   // Table storage rejects undefined properties; leave absent ones out.
   for (const key of ['graphId', 'graphContainerId', 'claim', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
     if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
@@ -103,6 +108,8 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     graphEtag: e.graphEtag,
     snapshot: JSON.parse(e.snapshot) as SyncLink['snapshot'],
     intent: e.intent ? JSON.parse(e.intent) as SyncLink['intent'] : undefined,
+    crmState: e.crmState ? JSON.parse(e.crmState) as SyncLink['crmState'] : undefined,
+    graphModified: e.graphModified ? JSON.parse(e.graphModified) as SyncLink['graphModified'] : undefined,
     deletedInExchange: e.deletedInExchange,
     lastError: e.lastError,
     lastErrorAt: e.lastErrorAt,

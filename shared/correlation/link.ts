@@ -32,6 +32,18 @@ export interface SyncLink {
   crmVersion?: string;
   /** Graph @odata.etag of the item as last read or written by us (W/"<changeKey>" for Outlook items). */
   graphEtag?: string;
+  /**
+   * The CRM row's statecode as of row version `version`, recorded with every read or write of the row by us:
+   * lets an Exchange edit of an appointment be judged (closed rows take none) without reading the row. Holds
+   * only while `version` is crmVersion; absent on links written before it existed — the row is then read.
+   */
+  crmState?: { version: string; statecode: number };
+  /**
+   * Graph's lastModifiedDateTime of the item version `etag` names, recorded with graphEtag: a copy of the
+   * item carried in a work item (a To Do delta page's) is used instead of a read only when it is newer than
+   * this (Graph's clock). Holds only while `etag` is graphEtag; absent: the item is read.
+   */
+  graphModified?: { etag: string; at: string };
   /** Canonical mapped values as last synced (both sides equal then): the base of three-way merges. */
   snapshot: Record<string, Canonical>;
   /** Values being written to a side, recorded before the write (sync/write-intents.ts); cleared with the outcome. */

@@ -5,7 +5,8 @@
  * 412, when the row just read may have been closed meanwhile (a write would be refused with 400 and the
  * change parked in the poison queue).
  */
-import type { RecordType } from '../mappings/field-mapping';
+import type { SyncLink } from '../correlation/link';
+import type { CrmRow, RecordType } from '../mappings/field-mapping';
 import type { MergeResult, Values } from './three-way-merge';
 
 export type ClosedRowMerge = MergeResult & {
@@ -28,4 +29,27 @@ export function withoutWritesToClosedRow(recordType: RecordType, crm: Values, ro
 
 export function isClosedRow(row: { statecode?: unknown } | undefined): boolean {
   return row?.statecode === 1 || row?.statecode === 2;
+}
+
+/**
+ * The row's state as recorded on its link (crmState), from a row we just read or wrote: undefined when the
+ * row lacks its version or a numeric statecode (nothing then to record).
+ */
+export function crmStateOf(row: CrmRow | undefined): SyncLink['crmState'] {
+  const version = row?.versionnumber;
+  const statecode = row?.statecode;
+  if (version === undefined || version === null || typeof statecode !== 'number') return undefined;
+  return { version: String(version), statecode };
+}
+
+/**
+ * Whether the linked row is closed (Completed or Canceled), as the link knows it — so that an Exchange edit
+ * need not read the row: true or false when the link recorded the state of the very version it synced last
+ * (crmVersion, which the CRM write's If-Match names: a row closed since then answers 412 and is read, and
+ * Dataverse refuses edits to closed activities anyway); undefined when it cannot tell (a link written before
+ * states were recorded, or one whose crmVersion moved on without a state) — then the row is read.
+ */
+export function closedOnLink(link: Pick<SyncLink, 'crmVersion' | 'crmState'>): boolean | undefined {
+  if (!link.crmState || !link.crmVersion || link.crmState.version !== link.crmVersion) return undefined;
+  return isClosedRow(link.crmState);
 }

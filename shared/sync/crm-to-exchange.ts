@@ -16,8 +16,8 @@ import type { SyncLink } from '../correlation/link';
 import type { CrmRow, GraphItem } from '../mappings/field-mapping';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import { GraphRequestError } from '../graph/graph-errors';
-import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
-import { decideCrmChange, type CrmChangeDecision } from './decide';
+import { crmStateOf, isClosedRow, withoutWritesToClosedRow } from './closed-rows';
+import { decideCrmChange, graphModifiedOf, type CrmChangeDecision } from './decide';
 import { crmValues, graphPatch, graphValues, mappingContext, mergeFields, readCrmRow, rowFromImage } from './record-values';
 import { registeredPostImage } from '../registration/dataverse-registration';
 import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
@@ -214,8 +214,8 @@ async function create(services: SyncServices, change: CrmChange, row: CrmRow, ma
     });
   }
   await services.links.update({
-    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined, claim: undefined, intent: undefined,
-    crmVersion: written.versionnumber !== undefined ? String(written.versionnumber) : undefined, snapshot, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
+    ...link, state: 'linked', graphId: String(item.id), graphEtag: item['@odata.etag'] as string | undefined, graphModified: graphModifiedOf(item), claim: undefined, intent: undefined,
+    crmVersion: written.versionnumber !== undefined ? String(written.versionnumber) : undefined, crmState: crmStateOf(written), snapshot, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action, mailboxUserId: mailbox.entraObjectId, graphId: String(item.id) };
 }
@@ -233,7 +233,9 @@ async function update(services: SyncServices, row: CrmRow, read: SyncLink, mailb
   let keptInExchange = false;
   const crmVersion = row.versionnumber !== undefined ? String(row.versionnumber) : link.crmVersion;
   if (Object.keys(merged.toGraph).length === 0) {
-    if (crmVersion !== link.crmVersion) await services.links.update({ ...link, crmVersion, updatedAt: now() });
+    // The row's state goes on the link with its version (exchange-to-crm judges Exchange edits by it).
+    const crmState = crmStateOf(row) ?? link.crmState;
+    if (crmVersion !== link.crmVersion || crmState?.version !== link.crmState?.version) await services.links.update({ ...link, crmVersion, crmState, updatedAt: now() });
     return { action: 'skipped', reason: 'noChange' };
   }
   let item: GraphItem;
@@ -275,7 +277,8 @@ async function update(services: SyncServices, row: CrmRow, read: SyncLink, mailb
     ...link, snapshot: merged.snapshot, intent: undefined,
     // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
     graphEtag: keptInExchange ? read.graphEtag : item['@odata.etag'] as string | undefined,
-    crmVersion: row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
+    graphModified: keptInExchange ? read.graphModified : graphModifiedOf(item),
+    crmVersion: row.versionnumber !== undefined ? String(row.versionnumber) : crmVersion, crmState: crmStateOf(row) ?? link.crmState, lastError: undefined, lastErrorAt: undefined, updatedAt: now(),
   });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, graphId: link.graphId, conflicts: merged.conflicts };
 }

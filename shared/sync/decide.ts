@@ -129,3 +129,44 @@ export function decideGraphChange(input: GraphChangeInput): GraphChangeDecision 
   if (input.recordType === 'appointment' && input.crmReadOnly) return { kind: 'skip', reason: 'crmReadOnly' };
   return { kind: 'update', link, item };
 }
+
+/**
+ * Graph's lastModifiedDateTime of an item, as recorded on the link with its etag (SyncLink.graphModified);
+ * undefined when the item lacks either.
+ */
+export function graphModifiedOf(item: GraphItem | undefined): SyncLink['graphModified'] {
+  const etag = item?.['@odata.etag'];
+  const at = item?.lastModifiedDateTime;
+  return typeof etag === 'string' && typeof at === 'string' && instantParts(at) ? { etag, at } : undefined;
+}
+
+/** An ISO instant as [epoch seconds, fraction as 9 digits] — Graph gives up to 7 fractional digits. */
+function instantParts(value: string): [number, string] | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i.exec(value);
+  if (!m) return undefined;
+  const seconds = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
+  return Number.isNaN(seconds) ? undefined : [seconds, (m[2] ?? '').padEnd(9, '0')];
+}
+
+/** Is instant `a` strictly after `b`? undefined when either cannot be read. */
+export function isLaterInstant(a: string, b: string): boolean | undefined {
+  const x = instantParts(a);
+  const y = instantParts(b);
+  if (!x || !y) return undefined;
+  return x[0] !== y[0] ? x[0] > y[0] : x[1] > y[1];
+}
+
+/**
+ * May the copy of the item a work item carries (a To Do delta page's) stand in for reading the item? Only
+ * when Graph's own clock says it is newer than the version the link synced last: queue retries and
+ * concurrent workers reorder work items, and an older copy applied after a newer one would write stale
+ * values to the CRM. Anything else — an older or equally old copy, a link that recorded no time for its
+ * etag (written before times were recorded, or since by a path that did not record one) — is read as before.
+ */
+export function carriedItemIsFresh(link: Pick<SyncLink, 'graphId' | 'graphEtag' | 'graphModified'>, carried: GraphItem | undefined): carried is GraphItem {
+  if (!carried || carried.id === undefined || String(carried.id) !== link.graphId) return false;
+  const copy = graphModifiedOf(carried);
+  const synced = link.graphModified;
+  if (!copy || !synced || !link.graphEtag || synced.etag !== link.graphEtag) return false;
+  return isLaterInstant(copy.at, synced.at) === true;
+}

@@ -1,7 +1,7 @@
 /**
  * One Graph delta round for a mailbox and record type: follows @odata.nextLink pages to the
- * @odata.deltaLink, turns every changed item into a work item (`@removed` → deleted), and keeps the new
- * delta link. A 410 (or any expired/invalid token) drops the cursor and runs a full round instead — still
+ * @odata.deltaLink, turns every changed item into a work item (`@removed` → deleted; a To Do task travels
+ * with its work item, see CARRIES_ITEMS), and keeps the new delta link. A 410 (or any expired/invalid token) drops the cursor and runs a full round instead — still
  * idempotent, because the worker reconciles state and skips unchanged items by etag.
  *
  * Used by the To Do poller (app-only callers cannot subscribe to To Do tasks) and by the catch-up after a
@@ -12,7 +12,17 @@ import { GraphRequestError } from '../graph/graph-errors';
 import { GraphSubscriptionsGateway, type DeltaPage } from '../graph/graph-gateway';
 import type { RecordType } from '../mappings/field-mapping';
 import type { DeltaCursorStore } from './delta-cursors';
-import type { GraphChangeItem } from './work-item';
+import { fitsWorkItem, type GraphChangeItem } from './work-item';
+
+/**
+ * Record types whose delta entries travel in their work items (GraphChangeItem.item), so that the worker
+ * need not read the item again. To Do tasks: the delta page is where their changes are found at all, it
+ * holds each task as a read returns it, and tasks are small. Events and contacts are found by notifications,
+ * which carry only the id; their delta rounds are the safety net (reconciliation, catch-up after a lifecycle
+ * event), events can be large, and calendarView delta returns "most" event properties rather than the event
+ * as a read returns it — a property missing from the copy would be taken for one cleared in Outlook.
+ */
+export const CARRIES_ITEMS: ReadonlySet<RecordType> = new Set<RecordType>(['task']);
 
 export interface DeltaRoundOptions {
   mailboxUserId: string;
@@ -76,13 +86,16 @@ async function round(gateway: GraphSubscriptionsGateway, cursors: DeltaCursorSto
     for (const entry of page.value) {
       const removed = '@removed' in entry;
       const etag = entry['@odata.etag'];
-      items.push({
+      const item: GraphChangeItem = {
         kind: 'graphChange', recordType: o.recordType, mailboxUserId: o.mailboxUserId.toLowerCase(), graphId: String(entry.id),
         ...(o.containerId ? { containerId: o.containerId } : {}),
         changeType: removed ? 'deleted' : 'updated',
         ...(typeof etag === 'string' && !removed ? { etag } : {}),
         correlationId: randomUUID(), receivedAt,
-      });
+      };
+      // The item itself, when it fits in the message (else the worker reads it, as for any other item).
+      const carried: GraphChangeItem | undefined = !removed && CARRIES_ITEMS.has(o.recordType) ? { ...item, item: entry } : undefined;
+      items.push(carried && fitsWorkItem(carried) ? carried : item);
     }
     if (page['@odata.deltaLink']) {
       if (o.deliver) await o.deliver(items);

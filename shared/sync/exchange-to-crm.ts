@@ -1,17 +1,18 @@
 /**
  * Carries out an Exchange-side change in the CRM: finds the link by Graph id (no link → the item was
  * created in Exchange and is not synced — no Graph read is spent on it), skips our own echoes by etag,
- * reads the item, asks decide.ts, and writes the changed two-way and Exchange→CRM fields to the CRM row
- * with If-Match on the version we last synced. A 412 means the row changed in CRM too: read it, merge
- * three ways, write both sides.
+ * reads the item (unless the work item carries a copy newer than what the link synced: To Do delta pages),
+ * asks decide.ts, and writes the changed two-way and Exchange→CRM fields to the CRM row with If-Match on
+ * the version we last synced. A 412 means the row changed in CRM too: read it, merge three ways, write both
+ * sides. An appointment's row is not read for an edit when the link knows its state (closed-rows.ts).
  */
 import { LinkConflictError } from '../correlation/correlation-store';
 import type { SyncLink } from '../correlation/link';
 import { DataverseRequestError } from '../dataverse/dataverse-errors';
 import { GraphRequestError } from '../graph/graph-errors';
 import type { CrmRow, GraphItem } from '../mappings/field-mapping';
-import { isClosedRow, withoutWritesToClosedRow } from './closed-rows';
-import { decideGraphChange } from './decide';
+import { closedOnLink, crmStateOf, isClosedRow, withoutWritesToClosedRow } from './closed-rows';
+import { carriedItemIsFresh, decideGraphChange, graphModifiedOf } from './decide';
 import { crmValues, graphPatch, graphValues, instantOf, mappingContext, mergeFields, readCrmRow } from './record-values';
 import { mergeThreeWay } from './three-way-merge';
 import { mergeBase, recordIntent } from './write-intents';
@@ -21,11 +22,17 @@ import type { GraphChangeItem } from './work-item';
 const now = () => new Date().toISOString();
 
 export async function applyGraphChange(services: SyncServices, change: GraphChangeItem): Promise<SyncOutcome> {
+  let current = change;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await applyOnce(services, change);
+      return await applyOnce(services, current);
     } catch (error) {
       if (error instanceof LinkConflictError && attempt < 3) continue;
+      // Our write to Exchange, conditional on the carried copy's etag, found a newer version: read it instead.
+      if (current.item && error instanceof GraphRequestError && error.code === 'PRECONDITION_FAILED' && attempt < 3) {
+        current = { ...current, item: undefined };
+        continue;
+      }
       throw error;
     }
   }
@@ -39,17 +46,27 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
   }
   const mapping = services.mappings[link.recordType];
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: change.graphId, containerId: link.graphContainerId ?? change.containerId };
-  const item = change.changeType === 'deleted' ? null : ((await services.graph.get(ref)) ?? null);
+  // The copy a To Do delta page carried stands in for a read when it is newer than what the link synced.
+  const carried = change.changeType !== 'deleted' && carriedItemIsFresh(link, change.item) ? change.item : undefined;
+  const item = change.changeType === 'deleted' ? null : carried ?? ((await services.graph.get(ref)) ?? null);
   let crmRow: CrmRow | undefined;
   let crmReadOnly: boolean | undefined;
   let endsInFuture: boolean | undefined;
   if (link.recordType === 'appointment') {
-    // Completed/canceled appointments take no changes from Exchange, and past ones are not deleted.
-    crmRow = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
-    if (!crmRow) return { action: 'skipped', reason: 'deletedInCrm' };
-    crmReadOnly = crmRow.statecode === 1 || crmRow.statecode === 2;
-    const end = instantOf(crmRow.scheduledend);
-    endsInFuture = end === undefined ? undefined : end > Date.now();
+    // Completed/canceled appointments take no changes from Exchange, and past ones are not deleted. An edit is
+    // judged by the state the link recorded for the version it synced last: a row closed since then fails our
+    // write's If-Match on that version (412: read, and the closed row keeps the edit out) — and Dataverse
+    // refuses edits to closed activities anyway. Deletes, and links that recorded no state, read the row.
+    const known = item !== null ? closedOnLink(link) : undefined;
+    if (known !== undefined) {
+      crmReadOnly = known;
+    } else {
+      crmRow = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
+      if (!crmRow) return { action: 'skipped', reason: 'deletedInCrm' };
+      crmReadOnly = isClosedRow(crmRow);
+      const end = instantOf(crmRow.scheduledend);
+      endsInFuture = end === undefined ? undefined : end > Date.now();
+    }
   }
   const decision = decideGraphChange({ recordType: link.recordType, item, incomingEtag: change.etag, link, crmReadOnly, endsInFuture, policy: services.policy });
   if (decision.kind === 'deleteInCrm') {
@@ -95,10 +112,13 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
   // Completed or canceled rows take no Exchange edits (closed-rows.ts).
   let merged = withoutWritesToClosedRow(link.recordType, crmNow, isClosedRow(knownRow), mergeThreeWay(mergeFields(mapping), crmNow, graph, base, services.policy.conflict));
   let graphEtag = item['@odata.etag'] as string | undefined;
+  let graphModified = graphModifiedOf(item);
   let crmVersion = link.crmVersion;
+  // The row's state goes on the link with every read or write of the row (closed-rows.ts closedOnLink).
+  let crmState = crmStateOf(knownRow) ?? link.crmState;
   if (Object.keys(merged.toCrm).length === 0 && Object.keys(merged.toGraph).length === 0) {
     // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
-    if (graphEtag !== link.graphEtag && merged.keptInExchange.length === 0) await services.links.update({ ...link, graphEtag, updatedAt: now() });
+    if (graphEtag !== link.graphEtag && merged.keptInExchange.length === 0) await services.links.update({ ...link, graphEtag, graphModified, crmState, updatedAt: now() });
     return { action: 'skipped', reason: merged.keptInExchange.length > 0 ? 'crmReadOnly' : 'noChange' };
   }
   try {
@@ -106,6 +126,7 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
       link = await recordIntent(services.links, link, 'crm', merged.toCrm);
       const row = await services.writeCrm(link, merged.toCrm, ctx, crmVersion ? `W/"${crmVersion}"` : undefined);
       if (row.versionnumber !== undefined) crmVersion = String(row.versionnumber);
+      crmState = crmStateOf(row) ?? crmState;
     }
   } catch (error) {
     // Deleted in CRM meanwhile: its own delete takes the item out (crm-to-exchange).
@@ -114,6 +135,7 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
     // Changed in CRM too since the last sync: merge against the row as it is now.
     const row = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
     if (!row) return { action: 'skipped', reason: 'deletedInCrm' };
+    crmState = crmStateOf(row) ?? crmState;
     // Another worker may have synced this pair meanwhile: merging against its stale snapshot would take its
     // (or our) own echo for an edit and let it win a conflict against a newer one. Start over if so.
     await services.links.assertUnchanged(link);
@@ -127,6 +149,7 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
       link = await recordIntent(services.links, link, 'crm', merged.toCrm);
       const written = await services.writeCrm(link, merged.toCrm, ctx, row['@odata.etag'] as string | undefined);
       if (!ownerChanged && written.versionnumber !== undefined) crmVersion = String(written.versionnumber);
+      crmState = crmStateOf(written) ?? crmState;
     }
   }
   if (Object.keys(merged.toGraph).length > 0) {
@@ -134,6 +157,7 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
     try {
       const written = await services.graph.update(ref, graphPatch(mapping, merged.toGraph, ctx, item), graphEtag);
       graphEtag = written['@odata.etag'] as string | undefined;
+      graphModified = graphModifiedOf(written);
     } catch (error) {
       // Exchange moved on again (412): the queue retries the item, which reads both sides afresh (what reached
       // the CRM is on the link as a recorded write). Deleted in Exchange meanwhile: its own delete
@@ -143,7 +167,10 @@ async function update(services: SyncServices, read: SyncLink, item: GraphItem, k
     }
   }
   // Edits kept in Exchange (closed row): the item is not as the snapshot says, so its etag stays unrecorded.
-  if (merged.keptInExchange.length > 0) graphEtag = read.graphEtag;
-  await services.links.update({ ...link, snapshot: merged.snapshot, intent: undefined, graphEtag, crmVersion, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
+  if (merged.keptInExchange.length > 0) {
+    graphEtag = read.graphEtag;
+    graphModified = read.graphModified;
+  }
+  await services.links.update({ ...link, snapshot: merged.snapshot, intent: undefined, graphEtag, graphModified, crmVersion, crmState, lastError: undefined, lastErrorAt: undefined, updatedAt: now() });
   return { action: 'updated', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId, graphId: link.graphId, conflicts: merged.conflicts };
 }

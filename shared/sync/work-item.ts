@@ -2,7 +2,7 @@
  * A work item: what the webhooks and timers put on the sync queue and the worker takes off it. Each one
  * means "this record may have changed": the worker reconciles the current state of both sides rather than
  * replaying the event, so duplicates and out-of-order deliveries converge. Items stay small (a queue
- * message holds 64 KB once base64-encoded), which is why an oversize image is left out and re-read.
+ * message holds 64 KB once base64-encoded), which is why an oversize image (or a delta page's copy of an item) is left out and re-read.
  */
 import { z } from 'zod';
 
@@ -47,6 +47,11 @@ export const graphChangeSchema = z.object({
   changeType: z.enum(['created', 'updated', 'deleted']),
   /** resourceData @odata.etag: equal to the link's → our own write echoing, skipped without a read. */
   etag: z.string().optional(),
+  /**
+   * The item as the delta page that found it listed it (To Do tasks: delta-round.ts), when it fit: the worker
+   * uses it instead of reading the item if it is newer than what the link synced (decide.ts carriedItemIsFresh).
+   */
+  item: z.record(z.string(), z.unknown()).optional(),
   subscriptionId: z.string().optional(),
   correlationId: z.string().min(1),
   receivedAt: z.string(),
@@ -79,3 +84,8 @@ export type RecordTypeName = (typeof RECORD_TYPES)[number];
 
 /** Largest serialized work item we enqueue (64 KB queue limit, base64 inflates by 4/3). */
 export const MAX_WORK_ITEM_BYTES = 45 * 1024;
+
+/** Does the work item, serialized, fit in a queue message (MAX_WORK_ITEM_BYTES)? */
+export function fitsWorkItem(item: WorkItem): boolean {
+  return Buffer.byteLength(JSON.stringify(item)) <= MAX_WORK_ITEM_BYTES;
+}
