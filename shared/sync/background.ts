@@ -57,7 +57,3 @@ export async function pollTodo(rt: Runtime): Promise<number> {
   await Promise.all(Array.from({ length: Math.min(TODO_POLL_CONCURRENCY, due.length) }, poller));
   return total;
 }
-
-export async function renewSubscriptions(rt: Runtime): Promise<{ renewed: number; recreated: number; removed: number }> {
-  return rt.subscriptions.renewDue((id) => rt.services.mailboxes.get(id));
-}
