@@ -26,7 +26,7 @@ test('reads extensions.http and extensions.queues, TimeSpans or milliseconds', (
 test('the project host.json parses', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = parseHostJson(require('../../host.json'));
-  expect(settings.queues).toMatchObject({ batchSize: 16, newBatchThreshold: 8, maxPollingIntervalMs: 2000, visibilityTimeoutMs: 5000, maxDequeueCount: 5 });
+  expect(settings.queues).toMatchObject({ batchSize: 32, newBatchThreshold: 16, maxPollingIntervalMs: 2000, visibilityTimeoutMs: 5000, maxDequeueCount: 5 });
 });
 
 test('out-of-range or malformed settings are errors that name the setting', () => {
