@@ -3,11 +3,13 @@ import { app, output, type HttpRequest, type HttpResponseInit, type InvocationCo
 import { getConfig } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
 import { fromBadRequest } from '../shared/http-errors';
+import { getRuntime } from '../shared/runtime';
 import { SubscriptionStore } from '../shared/subscriptions/subscription-store';
 import { acceptNotifications, droppedSummary, parseNotificationBatch, validationResponse } from '../shared/webhooks/graph-notifications';
 
 const config = getConfig();
 const subscriptions = SubscriptionStore.fromConnectionString(config.storageConnection);
+const runtime = getRuntime();
 const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connection: 'AzureWebJobsStorage' });
 
 /**
@@ -20,10 +22,13 @@ export async function graphNotifications(request: HttpRequest, context: Invocati
   try {
     const batch = parseNotificationBatch(Buffer.from(await request.arrayBuffer()));
     const base = randomUUID();
-    const result = await acceptNotifications(batch, (id) => subscriptions.get(id), (i) => `${base}-${i}`);
+    const result = await acceptNotifications(batch, (id) => subscriptions.get(id), (i) => `${base}-${i}`, new Date(), runtime.echoCheck);
     if (result.items.length > 0) context.extraOutputs.set(workQueue, result.items);
     if (result.dropped.length > 0) {
       context.warn(JSON.stringify({ message: 'graph notifications dropped', correlationId: base, ...droppedSummary(result.dropped) }));
+    }
+    if (result.echoes.length > 0 || result.echoesUnchecked > 0) {
+      runtime.log.log(result.echoesUnchecked > 0 ? 'warning' : 'debug', 'graph notification echoes', { correlationId: base, skipped: result.echoes.length, unchecked: result.echoesUnchecked });
     }
     return { status: 202 };
   } catch (error) {

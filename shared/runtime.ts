@@ -25,6 +25,7 @@ import { crmPatch, crmSelect } from './sync/record-values';
 import type { SyncServices } from './sync/sync-services';
 import { DEFAULT_SYNC_POLICY } from './sync/sync-policy';
 import { WorkQueue } from './sync/work-queue';
+import type { EchoCheck } from './webhooks/echoes';
 
 export interface Runtime {
   config: SyncConfig;
@@ -37,6 +38,8 @@ export interface Runtime {
   mailboxService: MailboxService;
   workQueue: WorkQueue;
   counters: MailboxCounters;
+  /** What the webhook and notification endpoints need to recognise echoes of our own writes. */
+  echoCheck: EchoCheck;
   authenticateAdmin: ReturnType<typeof createAdminAuthenticator>;
 }
 
@@ -81,12 +84,14 @@ export function createRuntime(config: SyncConfig): Runtime {
     },
     missingWebhookSteps: (types) => missingRegistrations(dataverse, types.map((t) => mappings[t].crmTable)),
   });
+  const counters = new MailboxCounters(mailboxes);
   return {
     config, log, services, graphSubscriptions, subscriptions, subscriptionStore,
     deltaCursors: DeltaCursorStore.fromConnectionString(config.storageConnection),
     mailboxService,
     workQueue: new WorkQueue(config.storageConnection, config.workQueue),
-    counters: new MailboxCounters(mailboxes),
+    counters,
+    echoCheck: { links, counters },
     authenticateAdmin: createAdminAuthenticator({ authority: config.authority, tenantId: config.tenantId, audiences: [config.adminApiAudience, config.clientId] }),
   };
 }

@@ -2,7 +2,8 @@
  * What the Dataverse webhook endpoint does with one delivery, free of any Functions types: check the
  * optional shared-secret header (HttpHeader auth; the WebhookKey `code` is checked by the Functions host
  * as a function key), parse and validate the RemoteExecutionContext, and produce the work item to enqueue.
- * Any failure is a BadRequestError: answered 4xx, nothing enqueued.
+ * Any failure is a BadRequestError: answered 4xx, nothing enqueued. A delivery that only echoes our own write
+ * (or is stale) is recognised by `crmEcho` (shared/webhooks/echoes.ts): answered 2xx, nothing enqueued.
  */
 import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../errors';
@@ -52,3 +53,5 @@ export function acceptDataverseDelivery(delivery: DataverseDelivery, secrets: re
     correlationId,
   });
 }
+
+export { crmEcho, type CrmEchoVerdict } from './echoes';

@@ -4,7 +4,8 @@
  * - a change-notification batch: each notification's clientState is checked, in constant time, against
  *   the secret stored for its subscription; notifications for unknown subscriptions or with a wrong
  *   clientState are dropped (still answered 202, counted and logged — Graph would otherwise retry them);
- *   valid ones become work items;
+ *   valid ones become work items — except our own writes echoing (shared/webhooks/echoes.ts): a `created` or
+ *   `updated` notification whose etag is the one the link recorded enqueues nothing;
  * - lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed) become lifecycle work items.
  * A body that is not a notification batch is a BadRequestError (400), and nothing is enqueued.
  */
@@ -13,6 +14,7 @@ import { BadRequestError } from '../errors';
 import { matchesAnySecret } from '../secrets';
 import type { StoredSubscription } from '../subscriptions/subscription-store';
 import { MAX_WORK_ITEM_BYTES, type GraphChangeItem, type GraphLifecycleItem } from '../sync/work-item';
+import { GRAPH_ECHO_BUDGET_MS, withoutGraphEchoes, type EchoCheck } from './echoes';
 
 export const MAX_NOTIFICATION_BODY_BYTES = 1024 * 1024;
 /** Graph item ids are a few hundred characters at most; the link index keys them (base64) in a 1 KB row key. */
@@ -42,6 +44,10 @@ const batchSchema = z.object({
 export interface NotificationResult {
   items: Array<GraphChangeItem | GraphLifecycleItem>;
   dropped: Array<{ subscriptionId: string; reason: 'unknownSubscription' | 'clientStateMismatch' | 'unsupported' }>;
+  /** Valid change notifications recognised as echoes of our own writes: answered, not enqueued. */
+  echoes: GraphChangeItem[];
+  /** Echo candidates whose link could not be read in time (or at all): enqueued, the worker decides. */
+  echoesUnchecked: number;
 }
 
 /**
@@ -87,8 +93,10 @@ export async function acceptNotifications(
   lookup: (subscriptionId: string) => Promise<StoredSubscription | undefined>,
   correlationId: (index: number) => string,
   now = new Date(),
+  echoCheck?: EchoCheck,
 ): Promise<NotificationResult> {
-  const result: NotificationResult = { items: [], dropped: [] };
+  const started = Date.now();
+  const result: NotificationResult = { items: [], dropped: [], echoes: [], echoesUnchecked: 0 };
   for (const [index, n] of batch.value.entries()) {
     const subscription = await lookup(n.subscriptionId);
     if (!subscription) {
@@ -130,5 +138,8 @@ export async function acceptNotifications(
     }
     result.items.push(item);
   }
-  return result;
+  if (!echoCheck) return result;
+  // Graph wants the answer within 3 s: the link reads share one budget, counted from the batch's arrival.
+  const filtered = await withoutGraphEchoes(result.items, echoCheck, started + (echoCheck.timeoutMs ?? GRAPH_ECHO_BUDGET_MS));
+  return { ...result, items: filtered.items, echoes: filtered.echoes, echoesUnchecked: filtered.unchecked };
 }
