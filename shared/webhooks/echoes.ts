@@ -68,16 +68,17 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TI
 
 export type CrmEchoVerdict =
   | { echo: true; link: SyncLink }
-  | { echo: false; because: 'notEcho' | 'noVersion' | 'lookupFailed' | 'lookupTimedOut'; error?: string };
+  | { echo: false; because: 'notEcho' | 'notChecked' | 'lookupFailed' | 'lookupTimedOut'; error?: string };
 
 /**
  * Whether a parsed Dataverse delivery is an echo of our own write (or a stale delivery): skip it, enqueue
  * nothing. Never throws: a failed or slow link read means "not known to be an echo", i.e. enqueue.
  */
 export async function crmEcho(change: CrmChange, check: EchoCheck): Promise<CrmEchoVerdict> {
-  // Deletes are never echoes, and a delivery without a version cannot be compared: no read spent on them.
-  if (change.message === 'Delete') return { echo: false, because: 'notEcho' };
-  if (!change.versionNumber) return { echo: false, because: 'noVersion' };
+  // No read spent where it cannot pay: Deletes are never echoes; a delivery without a version cannot be
+  // compared; and a Create is never ours (we create no CRM rows) — only a duplicated or replayed delivery of
+  // one finds a link, rarely enough that a read on every CRM create would cost more than it saves.
+  if (change.message === 'Delete' || change.message === 'Create' || !change.versionNumber) return { echo: false, because: 'notChecked' };
   let link: SyncLink | undefined | typeof TIMED_OUT;
   try {
     link = await within(check.links.getByCrmId(change.recordType, change.crmId), check.timeoutMs ?? DATAVERSE_ECHO_TIMEOUT_MS);

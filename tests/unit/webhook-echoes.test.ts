@@ -25,13 +25,15 @@ function graphChange(overrides: Partial<GraphChangeItem> = {}): GraphChangeItem 
 }
 
 /** A link table in memory: counts reads, can fail or stall, records the most reads in flight at once. */
+const sleep = (ms: number) => new Promise((r) => { setTimeout(r, ms).unref(); }); // a stalled read left behind keeps nothing alive
+
 function links(rows: SyncLink[], behaviour: { fail?: boolean; delayMs?: (graphId: string) => number } = {}) {
   const stats = { byCrm: 0, byGraph: 0, inFlight: 0, maxInFlight: 0 };
   const reader: LinkReader = {
     async getByCrmId(recordType, crmId) {
       stats.byCrm += 1;
       if (behaviour.fail) throw new Error('table unavailable');
-      await new Promise((r) => setTimeout(r, behaviour.delayMs?.(crmId) ?? 0));
+      await sleep(behaviour.delayMs?.(crmId) ?? 0);
       return rows.find((l) => l.recordType === recordType && l.crmId === crmId);
     },
     async getByGraphId(mailboxUserId, graphId) {
@@ -40,7 +42,7 @@ function links(rows: SyncLink[], behaviour: { fail?: boolean; delayMs?: (graphId
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
       try {
         if (behaviour.fail) throw new Error('table unavailable');
-        await new Promise((r) => setTimeout(r, behaviour.delayMs?.(graphId) ?? 1));
+        await sleep(behaviour.delayMs?.(graphId) ?? 1);
         return rows.find((l) => l.mailboxUserId === mailboxUserId && l.graphId === graphId);
       } finally {
         stats.inFlight -= 1;
@@ -86,11 +88,16 @@ describe('the Dataverse echo rule (the worker\'s first check)', () => {
     expect(c.recorded).toHaveLength(1);
   });
 
-  test('no read is spent on a Delete or a delivery without a version', async () => {
+  test('no read is spent on a Delete, a Create (never ours) or a delivery without a version: all enqueued', async () => {
     const { reader, stats } = links([link()]);
-    await expect(crmEcho(crmChange({ message: 'Delete' }), { links: reader })).resolves.toMatchObject({ echo: false });
-    await expect(crmEcho(crmChange({ versionNumber: undefined }), { links: reader })).resolves.toMatchObject({ echo: false, because: 'noVersion' });
+    for (const change of [crmChange({ message: 'Delete' }), crmChange({ message: 'Create' }), crmChange({ versionNumber: undefined })]) {
+      await expect(crmEcho(change, { links: reader })).resolves.toEqual({ echo: false, because: 'notChecked' });
+    }
     expect(stats.byCrm).toBe(0);
+    // Every other message is checked: an owner change or a state change of our own write echoes too.
+    for (const message of ['Update', 'Assign', 'SetState'] as const) {
+      await expect(crmEcho(crmChange({ message }), { links: reader })).resolves.toMatchObject({ echo: true });
+    }
   });
 
   test('a failed or slow link read is not an echo: the delivery is enqueued, never lost', async () => {
