@@ -46,6 +46,7 @@ interface LinkEntity {
   snapshot: string;
   intent?: string;
   deletedInExchange?: boolean;
+  crmDeleted?: boolean;
   lastError?: string;
   lastErrorAt?: string;
   createdAt: string;
@@ -87,7 +88,7 @@ function toEntity(link: SyncLink): LinkEntity {
   if (link.crmState) entity.crmState = JSON.stringify(link.crmState);
   if (link.graphModified) entity.graphModified = JSON.stringify(link.graphModified);
   // Table storage rejects undefined properties; leave absent ones out.
-  for (const key of ['graphId', 'graphContainerId', 'claim', 'crmVersion', 'graphEtag', 'deletedInExchange', 'lastError', 'lastErrorAt'] as const) {
+  for (const key of ['graphId', 'graphContainerId', 'claim', 'crmVersion', 'graphEtag', 'deletedInExchange', 'crmDeleted', 'lastError', 'lastErrorAt'] as const) {
     if (link[key] !== undefined) (entity as unknown as Record<string, unknown>)[key] = link[key];
   }
   return entity;
@@ -111,6 +112,7 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     crmState: e.crmState ? JSON.parse(e.crmState) as SyncLink['crmState'] : undefined,
     graphModified: e.graphModified ? JSON.parse(e.graphModified) as SyncLink['graphModified'] : undefined,
     deletedInExchange: e.deletedInExchange,
+    crmDeleted: e.crmDeleted,
     lastError: e.lastError,
     lastErrorAt: e.lastErrorAt,
     createdAt: e.createdAt,
@@ -193,6 +195,38 @@ export class CorrelationStore {
       if (isStatus(error, 412) || isStatus(error, 404)) throw new LinkConflictError(link.recordType, link.crmId, 'etag mismatch');
       throw error;
     }
+  }
+
+  /**
+   * Marks the row deleted in CRM: an existing link becomes its tombstone (unlinked, index removed), or a
+   * tombstone is created for a row never linked. Conditional like every write: LinkConflictError → decide again.
+   */
+  async recordCrmDeletion(recordType: RecordType, crmId: string, link?: SyncLink): Promise<SyncLink> {
+    const at = new Date().toISOString();
+    if (!link) {
+      return this.create({ recordType, crmId, mailboxUserId: '', ownerSystemUserId: '', state: 'unlinked', crmDeleted: true, transactionId: '', snapshot: {}, createdAt: at, updatedAt: at });
+    }
+    const tombstone = await this.update({ ...link, state: 'unlinked', crmDeleted: true, claim: undefined, intent: undefined, updatedAt: at });
+    if (link.graphId) await this.deleteIndex(link.mailboxUserId, link.graphId);
+    return tombstone;
+  }
+
+  /** Deletes the tombstones of rows deleted before `before` (SyncLink.crmDeleted); returns how many. */
+  async pruneTombstones(before: Date): Promise<number> {
+    await this.ensureTable();
+    let pruned = 0;
+    const rows = this.table.listEntities<LinkEntity>({
+      queryOptions: { filter: `RowKey eq 'link' and crmDeleted eq true and updatedAt lt '${before.toISOString()}'`, select: ['PartitionKey', 'RowKey'] },
+    });
+    for await (const row of rows) {
+      try {
+        await this.table.deleteEntity(row.partitionKey!, row.rowKey!, { etag: row.etag });
+        pruned += 1;
+      } catch (error) {
+        if (!isStatus(error, 404) && !isStatus(error, 412)) throw error; // gone or changed meanwhile: leave it
+      }
+    }
+    return pruned;
   }
 
   /** Deletes a link (and its index) if unchanged since read. */

@@ -50,6 +50,12 @@ export interface SyncLink {
   intent?: { crm?: Record<string, Canonical>; exchange?: Record<string, Canonical> };
   /** Flags in the spirit of exchangesyncidmapping. */
   deletedInExchange?: boolean;
+  /**
+   * The CRM row is gone (deleted in CRM, or by us after an Outlook delete): the link, unlinked, is its
+   * tombstone — no later delivery about the row creates an item (decide.ts). Pruned by the reconciliation
+   * pass after TOMBSTONE_RETENTION_DAYS.
+   */
+  crmDeleted?: boolean;
   lastError?: string;
   lastErrorAt?: string;
   createdAt: string;

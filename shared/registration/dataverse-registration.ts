@@ -98,7 +98,9 @@ export function desiredSteps(columnsByTable: Record<string, string[]>): DesiredS
       if (message === 'Create' || message === 'Update' || message === 'Assign') {
         images.push({ name: postAlias, entityalias: postAlias, imagetype: 1, attributes: imageColumns, messagepropertyname: message === 'Create' ? 'Id' : 'Target' });
       }
-      if (message === 'Update' || message === 'Assign') {
+      // The owner before the change: an owner change leaves the old mailbox; a deleted row's tombstone is kept
+      // only when its owner may sync (crm-to-exchange.ts).
+      if (message === 'Update' || message === 'Assign' || message === 'Delete') {
         images.push({ name: PRE_IMAGE_ALIAS, entityalias: PRE_IMAGE_ALIAS, imagetype: 0, attributes: 'ownerid', messagepropertyname: 'Target' });
       }
       steps.push({

@@ -17,7 +17,7 @@ import type { CrmRow, GraphItem } from '../mappings/field-mapping';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import { GraphRequestError } from '../graph/graph-errors';
 import { crmStateOf, isClosedRow, withoutWritesToClosedRow } from './closed-rows';
-import { decideCrmChange, graphModifiedOf, type CrmChangeDecision } from './decide';
+import { decideCrmChange, graphModifiedOf, isNotNewer, type CrmChangeDecision } from './decide';
 import { crmValues, graphPatch, graphValues, mappingContext, mergeFields, readCrmRow, rowFromImage } from './record-values';
 import { registeredPostImage } from '../registration/dataverse-registration';
 import { mergeThreeWay, flowsToExchange, type Values } from './three-way-merge';
@@ -77,7 +77,7 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
   const { links, mailboxes, policy } = services;
   const link = await links.getByCrmId(change.recordType, change.crmId);
   // Cheapest echo check first: a delivery no newer than what we synced needs no read at all.
-  if (link?.state === 'linked' && change.message !== 'Delete' && change.versionNumber && link.crmVersion && BigInt(change.versionNumber) <= BigInt(link.crmVersion)) {
+  if (link?.state === 'linked' && change.message !== 'Delete' && isNotNewer(change.versionNumber, link.crmVersion)) {
     return { action: 'skipped', reason: 'staleOrEcho', systemUserId: link.ownerSystemUserId };
   }
   let row = await readRow(services, change);
@@ -85,12 +85,18 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
     const ownerId = typeof current?._ownerid_value === 'string' ? current._ownerid_value.toLowerCase() : undefined;
     const owner = ownerId ? await mailboxes.get(ownerId) : undefined;
     const facts = link ? recordFacts(change.recordType, link.snapshot) : {};
+    // A deletion of a row never linked: its tombstone is needed only if its owner (the Delete step's pre image) may sync.
+    let deletedOwnerMaySync: boolean | undefined;
+    if (current === null && change.previousOwnerId && !(link && link.state !== 'unlinked')) {
+      deletedOwnerMaySync = syncsRecordType(await mailboxes.get(change.previousOwnerId), change.recordType);
+    }
     const decided = decideCrmChange({
       recordType: change.recordType,
       row: current,
       incomingVersion: current && typeof current.versionnumber !== 'undefined' ? String(current.versionnumber) : change.versionNumber,
       link,
       ownerMailbox: syncsRecordType(owner, change.recordType) ? owner : undefined,
+      deletedOwnerMaySync,
       completedInExchange: facts.completed,
       endsInFuture: facts.endsAt ? Date.parse(facts.endsAt) > Date.now() : undefined,
       policy,
@@ -98,12 +104,9 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
     return { decided, ownerId };
   };
   let { decided: decision, ownerId } = await decideFor(row);
-  if (row !== null && row === change.postImage && (decision.kind === 'create' || decision.kind === 'move')) {
-    // A webhook image may be older than the row's deletion (a late, reordered or replayed delivery): an item
-    // is never created from one without reading the row — else a deleted row's item comes back, unlinked.
-    row = (await readCrmRow(services.dataverse, services.mappings[change.recordType], change.crmId, services.lookupColumns)) ?? null;
-    ({ decided: decision, ownerId } = await decideFor(row));
-  }
+  // No read before creating an item from a webhook image: a delivery older than the row's deletion (late,
+  // reordered, replayed) finds the deletion's tombstone on the link (decide.ts), or is processed before the
+  // deletion, whose own delivery then removes the item.
   const outcome = await execute(services, change, decision, row);
   return { systemUserId: ownerId ?? link?.ownerSystemUserId, ...outcome };
 }
@@ -122,13 +125,22 @@ async function execute(services: SyncServices, change: CrmChange, decision: CrmC
       const created = await create(services, change, row!, decision.to, decision.link, false);
       return { ...created, action: 'moved' };
     }
+    case 'recordDeletion':
+      await services.links.recordCrmDeletion(change.recordType, change.crmId, decision.link);
+      return { action: 'skipped', reason: 'notLinked' };
     case 'deleteInExchange':
       await removeFromMailbox(services, decision.link, 'delete');
-      await services.links.delete(decision.link);
+      // A logical delete (owner no longer syncs) may be undone; a CRM delete leaves the link as its tombstone.
+      if (decision.because === 'crmDelete') await services.links.recordCrmDeletion(change.recordType, change.crmId, decision.link);
+      else await services.links.delete(decision.link);
       return { action: 'deleted', reason: decision.because, mailboxUserId: decision.link.mailboxUserId };
     case 'unlink':
-      await services.links.update({ ...decision.link, state: 'unlinked', updatedAt: now() });
-      if (decision.link.graphId) await services.links.deleteIndex(decision.link.mailboxUserId, decision.link.graphId);
+      if (decision.because === 'crmDelete') {
+        await services.links.recordCrmDeletion(change.recordType, change.crmId, decision.link);
+      } else {
+        await services.links.update({ ...decision.link, state: 'unlinked', updatedAt: now() });
+        if (decision.link.graphId) await services.links.deleteIndex(decision.link.mailboxUserId, decision.link.graphId);
+      }
       return { action: 'unlinked', reason: decision.because, mailboxUserId: decision.link.mailboxUserId };
   }
 }

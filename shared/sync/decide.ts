@@ -16,6 +16,8 @@ export type SkipReason =
   | 'staleOrEcho'
   /** Deleted in CRM, and it was never linked. */
   | 'notLinked'
+  /** The row was deleted in CRM (the link is its tombstone): a late, replayed or reordered delivery about it. */
+  | 'deletedInCrm'
   /** An Exchange item we did not create (created first in Exchange): not synced. */
   | 'createdInExchange'
   /** The link was retired (unlinked) earlier; the item no longer syncs. */
@@ -25,6 +27,13 @@ export type SkipReason =
 
 export type CrmChangeDecision =
   | { kind: 'skip'; reason: SkipReason }
+  /**
+   * Deleted in CRM, not linked, and its owner may sync (or is unknown): remember the deletion, so that a
+   * delivery about the row processed later (a Create or Update reordered behind its Delete) cannot create
+   * an item for a row that no longer exists — which lets such deliveries be applied from their images,
+   * without reading the row.
+   */
+  | { kind: 'recordDeletion'; link?: SyncLink }
   /** `recover`: an earlier attempt may have created the item (pending or retired link): look for it first. */
   | { kind: 'create'; mailbox: Mailbox; link?: SyncLink; recover: boolean }
   | { kind: 'update'; link: SyncLink; mailbox: Mailbox }
@@ -41,6 +50,8 @@ export interface CrmChangeInput {
   link?: SyncLink;
   /** The owner's mailbox when it syncs this record type; undefined when it does not. */
   ownerMailbox?: Mailbox;
+  /** For a deletion: the owner before it (the Delete step's pre image) syncs this record type — or is not known. */
+  deletedOwnerMaySync?: boolean;
   /** Facts about the linked item for the delete rules (from the link's snapshot). */
   completedInExchange?: boolean;
   endsInFuture?: boolean;
@@ -71,12 +82,16 @@ export function decideCrmChange(input: CrmChangeInput): CrmChangeDecision {
   const live = link && link.state !== 'unlinked' ? link : undefined;
 
   if (row === null) {
-    if (!live) return { kind: 'skip', reason: 'notLinked' };
+    if (!live) {
+      if (link?.crmDeleted || input.deletedOwnerMaySync === false) return { kind: 'skip', reason: 'notLinked' };
+      return { kind: 'recordDeletion', link };
+    }
     return crmDeleteAction(input) === 'delete'
       ? { kind: 'deleteInExchange', link: live, because: 'crmDelete' }
       : { kind: 'unlink', link: live, because: 'crmDelete' };
   }
 
+  if (link?.crmDeleted) return { kind: 'skip', reason: 'deletedInCrm' };
   if (live?.state === 'linked' && isNotNewer(input.incomingVersion, live.crmVersion)) return { kind: 'skip', reason: 'staleOrEcho' };
   // A retired link (e.g. the item deleted in Outlook, the row kept by the delete rules): only a newer CRM change
   // brings the row back to Exchange — a late, stranded or replayed delivery must not resurrect the item.

@@ -82,7 +82,8 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
       return { action: 'skipped', reason: decision.reason, systemUserId: link.ownerSystemUserId };
     case 'deleteInCrm':
       await services.dataverse.delete(mapping.crmEntitySet, link.crmId);
-      await services.links.delete(link);
+      // The link stays as the row's tombstone: a late delivery about the row must not bring the item back.
+      await services.links.recordCrmDeletion(link.recordType, link.crmId, link);
       return { action: 'deleted', reason: 'exchangeDelete', mailboxUserId: link.mailboxUserId, systemUserId: link.ownerSystemUserId };
     case 'unlink':
       // The row as it is now is what the user let go of: only a later CRM change brings it back (decide.ts).

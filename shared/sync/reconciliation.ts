@@ -32,6 +32,8 @@ export interface ReconciliationReport {
   fullRounds: string[];
   /** Rounds that failed; the others still ran, and the next pass retries these. */
   failures: Array<{ round: string; error: string }>;
+  /** Tombstones of deleted rows pruned by this pass (at most once a day per process). */
+  tombstonesPruned?: number;
 }
 
 export interface ReconcileOptions {
@@ -64,6 +66,15 @@ export async function graphRound(rt: Runtime, mailboxUserId: string, recordType:
   return { items: round.items.length + unlisted.length, full: true };
 }
 
+/**
+ * How long the tombstone of a deleted row is kept (SyncLink.crmDeleted): far longer than any delivery about
+ * the row can be late (Dataverse retries asynchronous webhooks for hours, our queue for minutes).
+ */
+export const TOMBSTONE_RETENTION_DAYS = 30;
+/** Pruning reads the whole links table: once a day per process is plenty. */
+const TOMBSTONE_PRUNE_INTERVAL_MS = 86_400_000;
+let lastTombstonePrune = 0;
+
 export async function reconcile(rt: Runtime, options: ReconcileOptions = {}): Promise<ReconciliationReport> {
   const all = await rt.services.mailboxes.list();
   const enabled = all.filter((m) => m.enabled);
@@ -91,6 +102,12 @@ export async function reconcile(rt: Runtime, options: ReconcileOptions = {}): Pr
       await attempt(`dataverse:${type}`, () => crmRound(rt, type, all), 'crmItems');
     }
   }
+  await attempt('tombstones', async () => {
+    if (Date.now() - lastTombstonePrune < TOMBSTONE_PRUNE_INTERVAL_MS) return { items: 0, full: false };
+    lastTombstonePrune = Date.now();
+    report.tombstonesPruned = await rt.services.links.pruneTombstones(new Date(Date.now() - TOMBSTONE_RETENTION_DAYS * 86_400_000));
+    return { items: 0, full: false };
+  }, 'crmItems');
   const level = report.failures.length > 0 ? 'warning' : 'information';
   rt.log.log(level, 'reconciliation pass', { ...report, fullRounds: report.fullRounds.join(', '), failures: report.failures.map((f) => `${f.round}: ${f.error}`).join('; ') });
   return report;

@@ -98,7 +98,7 @@ test('an old registration (alias postimage, other columns) is migrated in place;
     const posts = step.images.filter((i) => i.imagetype === 1);
     const pres = step.images.filter((i) => i.imagetype === 0);
     expect({ step: step.name, posts: posts.length, pres: pres.map((p) => p.entityalias) }).toEqual({
-      step: step.name, posts: /: Delete of /.test(step.name) ? 0 : 1, pres: /: (Update|Assign) of /.test(step.name) ? ['preimage'] : [],
+      step: step.name, posts: /: Delete of /.test(step.name) ? 0 : 1, pres: /: (Update|Assign|Delete) of /.test(step.name) ? ['preimage'] : [],
     });
     for (const post of posts) expect(post.entityalias).toMatch(/^PostImage_[0-9a-f]{8}$/);
   }

@@ -40,7 +40,7 @@ describe('CRM change decisions', () => {
   });
 
   test('deletes follow Dynamics\' rules per type', () => {
-    expect(decideCrmChange({ ...base, row: null })).toEqual({ kind: 'skip', reason: 'notLinked' });
+    expect(decideCrmChange({ ...base, row: null, deletedOwnerMaySync: false })).toEqual({ kind: 'skip', reason: 'notLinked' });
     expect(decideCrmChange({ ...base, row: null, link: link() })).toMatchObject({ kind: 'deleteInExchange', because: 'crmDelete' });
     expect(decideCrmChange({ ...base, row: null, link: link(), completedInExchange: true })).toMatchObject({ kind: 'unlink' });
     expect(decideCrmChange({ ...base, recordType: 'contact', row: null, link: link({ recordType: 'contact' }) })).toMatchObject({ kind: 'unlink', because: 'crmDelete' });
@@ -68,5 +68,21 @@ describe('Exchange change decisions', () => {
     expect(decideGraphChange({ ...base, recordType: 'appointment', item: null, link: link({ recordType: 'appointment' }), crmReadOnly: true, endsInFuture: true })).toMatchObject({ kind: 'unlink' });
     expect(decideGraphChange({ ...base, recordType: 'appointment', item: null, link: link({ recordType: 'appointment' }), endsInFuture: true })).toMatchObject({ kind: 'deleteInCrm' });
     expect(decideGraphChange({ ...base, item: null, link: link(), policy: { ...DEFAULT_SYNC_POLICY, exchangeDelete: { ...DEFAULT_SYNC_POLICY.exchangeDelete, task: 'unlink' } } })).toMatchObject({ kind: 'unlink' });
+  });
+});
+
+describe('tombstones of rows deleted in CRM', () => {
+  test('a deleted row never linked is remembered when its owner may sync (or is unknown), not otherwise', () => {
+    expect(decideCrmChange({ ...base, row: null })).toEqual({ kind: 'recordDeletion' });
+    expect(decideCrmChange({ ...base, row: null, deletedOwnerMaySync: true })).toEqual({ kind: 'recordDeletion' });
+    expect(decideCrmChange({ ...base, row: null, deletedOwnerMaySync: false })).toEqual({ kind: 'skip', reason: 'notLinked' });
+    const retired = link({ state: 'unlinked', deletedInExchange: true });
+    expect(decideCrmChange({ ...base, row: null, link: retired })).toEqual({ kind: 'recordDeletion', link: retired });
+  });
+
+  test('a delivery about a deleted row (reordered behind its Delete, replayed) creates nothing, whatever its version', () => {
+    const tombstone = link({ state: 'unlinked', crmDeleted: true, crmVersion: undefined });
+    expect(decideCrmChange({ ...base, row, incomingVersion: '999', link: tombstone, ownerMailbox: adele })).toEqual({ kind: 'skip', reason: 'deletedInCrm' });
+    expect(decideCrmChange({ ...base, row: null, link: tombstone })).toEqual({ kind: 'skip', reason: 'notLinked' });
   });
 });

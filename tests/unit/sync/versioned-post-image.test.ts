@@ -39,7 +39,7 @@ describe('the post image alias', () => {
         expect(new Set(post.attributes.split(','))).toEqual(registered.columns);
       }
       // The pre image (the owner before the change) keeps its alias.
-      expect(steps.flatMap((s) => s.images.filter((i) => i.imagetype === 0)).map((i) => `${i.entityalias}:${i.attributes}`)).toEqual(['preimage:ownerid', 'preimage:ownerid']);
+      expect(steps.flatMap((s) => s.images.filter((i) => i.imagetype === 0)).map((i) => `${i.entityalias}:${i.attributes}`)).toEqual(['preimage:ownerid', 'preimage:ownerid', 'preimage:ownerid']);
     }
   });
 
