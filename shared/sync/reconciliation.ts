@@ -17,6 +17,7 @@ import { DataverseRequestError } from '../dataverse/dataverse-errors';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import type { CrmRow, RecordType } from '../mappings/field-mapping';
 import type { Runtime } from '../runtime';
+import { withoutGraphEchoes } from '../webhooks/echoes';
 import { runDeltaRound } from './delta-round';
 import { RECORD_TYPES, type CrmChange, type GraphChangeItem } from './work-item';
 
@@ -43,13 +44,23 @@ export interface ReconcileOptions {
   crm?: boolean;
 }
 
+/** A timer has no caller waiting: the link reads of a delta page's echo check may take this long. */
+const DELTA_ECHO_BUDGET_MS = 20_000;
+
 /** One Graph delta round of a mailbox for a record type, its items enqueued. Returns how many, and whether it was full. */
 export async function graphRound(rt: Runtime, mailboxUserId: string, recordType: RecordType, containerId?: string): Promise<{ items: number; full: boolean }> {
+  let enqueued = 0;
   const round = await runDeltaRound(rt.graphSubscriptions, rt.deltaCursors, {
     mailboxUserId, recordType, containerId, calendarWindowDays: rt.config.calendarWindowDays,
-    deliver: (items) => rt.workQueue.send(items),
+    // A delta page lists our own writes too (for To Do tasks, the poll is how they echo): those whose etag the
+    // link already holds are not enqueued — the worker would skip them without a read.
+    deliver: async (items) => {
+      const kept = (await withoutGraphEchoes(items, rt.echoCheck, Date.now() + DELTA_ECHO_BUDGET_MS)).items;
+      enqueued += kept.length;
+      await rt.workQueue.send(kept);
+    },
   });
-  if (!round.fullResync) return { items: round.items.length, full: false };
+  if (!round.fullResync) return { items: enqueued, full: false };
   // A full round lists what exists, never what was deleted: every linked item it did not list is enqueued too,
   // as a possible change — the worker reads it, and only an item that is really gone meets the delete rules
   // (an event outside the calendar window is just read and found unchanged).
@@ -63,7 +74,7 @@ export async function graphRound(rt: Runtime, mailboxUserId: string, recordType:
     });
   }
   await rt.workQueue.send(unlisted);
-  return { items: round.items.length + unlisted.length, full: true };
+  return { items: enqueued + unlisted.length, full: true };
 }
 
 /**
