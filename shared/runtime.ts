@@ -77,7 +77,7 @@ export function createRuntime(config: SyncConfig): Runtime {
   const subscriptions = new SubscriptionManager(graphSubscriptions, subscriptionStore, { publicBaseUrl: config.publicBaseUrl, clientStateMaxAgeDays: config.clientStateMaxAgeDays });
   const graphScope = `https://${new URL(config.graphBaseUrl).hostname.startsWith('graph.') ? new URL(config.graphBaseUrl).hostname : 'graph.microsoft.com'}/.default`;
   const mailboxService = new MailboxService({
-    registry: mailboxes, dataverse, graph, subscriptions, links, mappings,
+    registry: mailboxes, dataverse, graph, subscriptions, links, mappings, lookupColumns: CRM_LOOKUP_COLUMNS,
     async graphRoles() {
       const claims = decodeJwt(await tokens.getToken(graphScope));
       return Array.isArray(claims.roles) ? (claims.roles as string[]) : [];

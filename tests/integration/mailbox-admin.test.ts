@@ -151,6 +151,8 @@ test('the seed\'s flow: methods → approve → Test & Enable → running → su
   expect(patched).toMatchObject({ status: 200, body: { syncMethods: ALL_TYPES, approval: 'pending' } });
   expect(await api.call('POST', `/mailboxes/${adele.systemUserId}/approve`)).toMatchObject({ status: 200, body: { approval: 'approved', actStatus: 'notRun' } });
 
+  const dataverse = f.sandbox.manifest.urls.dataverse;
+  expect((await fetch(`${dataverse}/_emulator/counters`, { method: 'DELETE' })).status).toBe(204);
   const started = await api.call<Mailbox>('POST', `/mailboxes/${adele.systemUserId}/test-and-enable`);
   expect(started).toMatchObject({ status: 202, body: { actStatus: 'running', lastError: null } });
 
@@ -172,6 +174,12 @@ test('the seed\'s flow: methods → approve → Test & Enable → running → su
     return m;
   }, { timeoutMs: 90_000 });
   expect(done.lastSyncOn).not.toBeNull();
+  // The initial sync lists the rows with their columns and carries them in the work items: no row is read
+  // again (counted by the emulator) — except appointments, whose parties need an $expand.
+  const calls = await (await fetch(`${dataverse}/_emulator/counters`)).json() as Record<string, number>;
+  expect(calls['GET /api/data/v9.2/tasks({key})'] ?? 0).toBe(0);
+  expect(calls['GET /api/data/v9.2/contacts({key})'] ?? 0).toBe(0);
+  expect(calls['GET /api/data/v9.2/appointments({key})']).toBe(expected.appointments.length);
   const items = await syncedItems('adele');
   expect(sorted(items.appointments)).toEqual(sorted(expected.appointments));
   expect(sorted(items.contacts)).toEqual(sorted(expected.contacts));
