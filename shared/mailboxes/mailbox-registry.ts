@@ -13,6 +13,15 @@ const PARTITION = 'mailbox';
 /** Alerts kept per mailbox (newest first). */
 const MAX_ALERTS = 20;
 
+/**
+ * How stale a mailbox may be on the sync's hot path (getRecent): one table read less per change. Writes in
+ * this process refresh it at once; another instance's change (a disable) is seen within this time.
+ */
+export const MAILBOX_CACHE_MS = 3_000;
+
+/** Per table (every registry of one table in this process shares it): systemuserid → row and when it was read. */
+const caches = new Map<string, Map<string, { mailbox: Mailbox | undefined; at: number }>>();
+
 interface MailboxEntity {
   partitionKey: string;
   rowKey: string;
@@ -22,9 +31,24 @@ interface MailboxEntity {
 
 export class MailboxRegistry {
   private readonly ensureTable: () => Promise<void>;
+  private readonly cache: Map<string, { mailbox: Mailbox | undefined; at: number }>;
 
   constructor(private readonly table: TableClient) {
     this.ensureTable = ensureTableOnce(table);
+    const key = table.url;
+    if (!caches.has(key)) caches.set(key, new Map());
+    this.cache = caches.get(key)!;
+  }
+
+  private remember(systemUserId: string, mailbox: Mailbox | undefined): void {
+    this.cache.set(systemUserId.toLowerCase(), { mailbox, at: Date.now() });
+  }
+
+  /** The mailbox as read at most `maxAgeMs` ago (the sync's hot path); `get` always reads. */
+  async getRecent(systemUserId: string, maxAgeMs = MAILBOX_CACHE_MS): Promise<Mailbox | undefined> {
+    const hit = this.cache.get(systemUserId.toLowerCase());
+    if (hit && Date.now() - hit.at < maxAgeMs) return hit.mailbox;
+    return this.get(systemUserId);
   }
 
   static fromConnectionString(connection: StorageConnection): MailboxRegistry {
@@ -36,9 +60,14 @@ export class MailboxRegistry {
     await this.ensureTable();
     try {
       const e = await this.table.getEntity<MailboxEntity>(PARTITION, systemUserId.toLowerCase());
-      return JSON.parse(e.document) as Mailbox;
+      const mailbox = JSON.parse(e.document) as Mailbox;
+      this.remember(systemUserId, mailbox);
+      return mailbox;
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (error instanceof RestError && error.statusCode === 404) {
+        this.remember(systemUserId, undefined);
+        return undefined;
+      }
       throw error;
     }
   }
@@ -57,6 +86,7 @@ export class MailboxRegistry {
     await this.ensureTable();
     try {
       await this.table.createEntity<MailboxEntity>({ partitionKey: PARTITION, rowKey: mailbox.systemUserId, entraObjectId: mailbox.entraObjectId, document: JSON.stringify(mailbox) });
+      this.remember(mailbox.systemUserId, mailbox);
       return mailbox;
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 409) return (await this.get(mailbox.systemUserId))!;
@@ -81,6 +111,7 @@ export class MailboxRegistry {
         await this.table.updateEntity<MailboxEntity>(
           { partitionKey: PARTITION, rowKey: mailbox.systemUserId, entraObjectId: mailbox.entraObjectId, document: JSON.stringify(mailbox) },
           'Replace', { etag: entity.etag });
+        this.remember(systemUserId, mailbox);
         return mailbox;
       } catch (error) {
         if (!(error instanceof RestError && error.statusCode === 412)) throw error;

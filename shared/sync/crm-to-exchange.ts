@@ -83,12 +83,12 @@ async function applyOnce(services: SyncServices, change: CrmChange): Promise<Syn
   let row = await readRow(services, change);
   const decideFor = async (current: CrmRow | null) => {
     const ownerId = typeof current?._ownerid_value === 'string' ? current._ownerid_value.toLowerCase() : undefined;
-    const owner = ownerId ? await mailboxes.get(ownerId) : undefined;
+    const owner = ownerId ? await mailboxes.getRecent(ownerId) : undefined;
     const facts = link ? recordFacts(change.recordType, link.snapshot) : {};
     // A deletion of a row never linked: its tombstone is needed only if its owner (the Delete step's pre image) may sync.
     let deletedOwnerMaySync: boolean | undefined;
     if (current === null && change.previousOwnerId && !(link && link.state !== 'unlinked')) {
-      deletedOwnerMaySync = syncsRecordType(await mailboxes.get(change.previousOwnerId), change.recordType);
+      deletedOwnerMaySync = syncsRecordType(await mailboxes.getRecent(change.previousOwnerId), change.recordType);
     }
     const decided = decideCrmChange({
       recordType: change.recordType,

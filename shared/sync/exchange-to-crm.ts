@@ -101,7 +101,7 @@ async function applyOnce(services: SyncServices, change: GraphChangeItem): Promi
 async function update(services: SyncServices, read: SyncLink, item: GraphItem, knownRow: CrmRow | undefined): Promise<SyncOutcome> {
   let link = read;
   const mapping = services.mappings[link.recordType];
-  const mailbox = await services.mailboxes.get(link.ownerSystemUserId);
+  const mailbox = await services.mailboxes.getRecent(link.ownerSystemUserId);
   const ctx = mappingContext({ timeZone: mailbox?.timeZone, emailAddress: mailbox?.emailAddress ?? '' });
   const graph = graphValues(mapping, item, ctx);
   const ref = { mailboxUserId: link.mailboxUserId, recordType: link.recordType, graphId: link.graphId!, containerId: link.graphContainerId };

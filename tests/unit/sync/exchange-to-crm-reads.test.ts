@@ -68,7 +68,7 @@ function world(recordType: RecordType, graphItem: GraphItem, rowState: { stateco
       async delete() { throw new Error('not expected'); },
       async deleteIndex() { throw new Error('not expected'); },
     },
-    mailboxes: { async get() { return { timeZone: 'UTC', emailAddress: 'adele@contoso.example' }; } },
+    mailboxes: { async getRecent() { return { timeZone: 'UTC', emailAddress: 'adele@contoso.example' }; } },
     graph: {
       async get() { calls.graphGet += 1; return { ...item }; },
       async update(_ref: unknown, patch: GraphItem, ifMatch?: string) {
