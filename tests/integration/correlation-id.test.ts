@@ -16,6 +16,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime';
 import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(180_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -33,7 +34,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const byCrmId = (crmId: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
 
 /** The app's structured log lines (JSON objects) the host printed so far. */

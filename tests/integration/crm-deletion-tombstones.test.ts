@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime';
 import { applyCrmChange } from '../../shared/sync/crm-to-exchange';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(120_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -22,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const webhookFault = (fault: Record<string, unknown>) => fetch(`${f.sandbox.manifest.urls.dataverse}/_emulator/webhooks/faults`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault),
 }).then((r) => expect(r.status).toBe(204));

@@ -9,9 +9,10 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { TASK_MAPPING } from '../../shared/mappings';
 import { registeredPostImage } from '../../shared/registration/dataverse-registration';
-import { workerLines, workerRuns } from '../property/support/worker-log';
+import { workerLines } from '../property/support/worker-log';
 import { eventually } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { untilWorkerQuiet } from '../support/crm';
 
 jest.setTimeout(180_000);
 const NEVER = '0 0 0 1 1 *';
@@ -34,13 +35,7 @@ const reads = (c: Record<string, number>) => Object.entries(c).filter(([k]) => k
 /** Every delivery out, and the worker idle. */
 async function settle(): Promise<void> {
   expect((await fetch(`${dv()}/_emulator/webhooks/drain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).ok).toBe(true);
-  let runs = -1;
-  await eventually(() => {
-    const now = workerRuns(f.sandbox.hostOutput);
-    const quiet = now === runs;
-    runs = now;
-    expect(quiet).toBe(true);
-  }, { timeoutMs: 30_000, intervalMs: 1500 });
+  await untilWorkerQuiet(f.sandbox.hostOutput);
 }
 
 const todoTask = async (crmId: string) => (await f.todoTasks('adele')).find(f.linkedTo(crmId));

@@ -14,6 +14,7 @@ import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually, stays } from '../support/eventually';
 import { fixture } from '../support/fixtures';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(180_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -27,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const webhookFault = (fault: Record<string, unknown>) => fetch(`${f.sandbox.manifest.urls.dataverse}/_emulator/webhooks/faults`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault),
 }).then((r) => expect(r.status).toBe(204));

@@ -5,6 +5,7 @@
 import { CRM_ID_PROPERTY_ID } from '../../shared/graph/graph-gateway';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(120_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -16,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 
 test('a CRM task owned by an enabled user appears once in their To Do list, with its mapped fields, and follows updates', async () => {
   const adele = f.user('adele');

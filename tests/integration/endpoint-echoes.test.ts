@@ -15,6 +15,7 @@ import { workerLines, workerRuns } from '../property/support/worker-log';
 import { eventually } from '../support/eventually';
 import { fixture } from '../support/fixtures';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { untilWorkerQuiet } from '../support/crm';
 
 jest.setTimeout(180_000);
 const NEVER = '0 0 0 1 1 *';
@@ -60,13 +61,7 @@ const skippedEchoCounter = async () => (await f.registry.get(f.user('adele').sys
 /** Settles: every delivery held by the emulators is out, and the worker has nothing left to run. */
 async function settle(): Promise<void> {
   await drainWebhooks();
-  let runs = -1;
-  await eventually(() => {
-    const now = workerRuns(f.sandbox.hostOutput);
-    const quiet = now === runs;
-    runs = now;
-    expect(quiet).toBe(true);
-  }, { timeoutMs: 30_000, intervalMs: 1500 });
+  await untilWorkerQuiet(f.sandbox.hostOutput);
 }
 
 let contact: { crmId: string; outlookId: string };

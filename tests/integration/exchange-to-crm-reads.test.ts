@@ -14,6 +14,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime';
 import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(180_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -31,7 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const byCrmId = (crmId: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
 const EVENT_GET = 'GET /v1.0/users/{userId}/events/{eventId}';
 const TASK_GET = 'GET /v1.0/users/{userId}/todo/lists/{listId}/tasks/{taskId}';

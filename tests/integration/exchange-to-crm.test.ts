@@ -9,6 +9,7 @@ import { CRM_ID_PROPERTY_ID } from '../../shared/graph/graph-gateway';
 import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(180_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -24,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const byCrmId = (crmId: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
 
 async function graphItemFor(userObjectId: string, collection: 'events' | 'contacts', crmId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -18,6 +18,7 @@ import { eventually } from '../support/eventually';
 import { fixture } from '../support/fixtures';
 import { captureBearerTokens, findJwtLike, findLeaks, type Needle } from '../support/log-scan';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(240_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -33,7 +34,6 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const byCrmId = (crmId: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
 
 /** The personal values the scenario writes (distinct enough that a hit is never a coincidence). */

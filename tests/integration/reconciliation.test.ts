@@ -12,6 +12,7 @@ import { DATAVERSE_CURSOR_SCOPE, reconcile } from '../../shared/sync/reconciliat
 import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
+import { ownerBind } from '../support/crm';
 
 jest.setTimeout(240_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -31,7 +32,6 @@ afterAll(() => f?.stop());
 
 const adele = () => f.user('adele');
 const crm = () => f.people.crmAs(adele().systemUserId);
-const ownerBind = (systemUserId: string) => ({ 'ownerid@odata.bind': `/systemusers(${systemUserId})` });
 const byCrmId = (crmId: string) => `singleValueExtendedProperties/Any(ep: ep/id eq '${CRM_ID_PROPERTY_ID}' and ep/value eq '${crmId}')`;
 const inDays = (days: number, hour: number) => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + days, hour)).toISOString();
 
