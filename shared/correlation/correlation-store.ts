@@ -67,6 +67,18 @@ const indexKey = (mailboxUserId: string, graphId: string) => ({
   rowKey: Buffer.from(graphId, 'utf8').toString('base64url'),
 });
 
+/** Which index row a linked link needs: SyncLink.indexedAs. */
+function indexName(mailboxUserId: string, graphId: string): string {
+  return `${mailboxUserId.toLowerCase()}|${graphId}`;
+}
+
+/** The index row `link` needs and lacks (linked, naming an item other than the one indexed when read). */
+function indexNeeded(link: Pick<SyncLink, 'state' | 'graphId' | 'mailboxUserId' | 'indexedAs'>): string | undefined {
+  if (link.state !== 'linked' || !link.graphId) return undefined;
+  const name = indexName(link.mailboxUserId, link.graphId);
+  return name === link.indexedAs ? undefined : name;
+}
+
 function isStatus(error: unknown, status: number): boolean {
   return error instanceof RestError && error.statusCode === status;
 }
@@ -118,6 +130,8 @@ function fromEntity(e: TableEntityResult<LinkEntity>): SyncLink {
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
     etag: e.etag,
+    // A linked link's index row was written before the link named its item (create/update below).
+    indexedAs: e.state === 'linked' && e.graphId ? indexName(e.mailboxUserId, e.graphId) : undefined,
   };
 }
 
@@ -171,11 +185,13 @@ export class CorrelationStore {
   /** Creates a link; fails with LinkConflictError if one exists (another worker got there first). */
   async create(link: Omit<SyncLink, 'etag'>): Promise<SyncLink> {
     await this.ensureTable();
+    const indexedAs = indexNeeded(link);
+    // The index first: a linked link's index then always exists (a crash in between leaves an index row
+    // pointing at a link that does not name its item, which readers ignore).
+    if (indexedAs) await this.writeIndex(link);
     try {
       const result = await this.table.createEntity(toEntity(link));
-      const created: SyncLink = { ...link, etag: result.etag };
-      await this.writeIndex(created);
-      return created;
+      return { ...link, etag: result.etag, indexedAs: link.state === 'linked' ? indexedAs ?? link.indexedAs : undefined };
     } catch (error) {
       if (isStatus(error, 409)) throw new LinkConflictError(link.recordType, link.crmId, 'already exists');
       throw error;
@@ -186,11 +202,13 @@ export class CorrelationStore {
   async update(link: SyncLink): Promise<SyncLink> {
     await this.ensureTable();
     if (!link.etag) throw new Error('update() needs a link read from the store (with its etag)');
+    // The index is written only when the link comes to name another item (create, move), and before it does:
+    // an update that keeps the item costs no index write.
+    const indexedAs = indexNeeded(link);
+    if (indexedAs) await this.writeIndex(link);
     try {
       const result = await this.table.updateEntity(toEntity(link), 'Replace', { etag: link.etag });
-      const updated: SyncLink = { ...link, etag: result.etag };
-      await this.writeIndex(updated);
-      return updated;
+      return { ...link, etag: result.etag, indexedAs: link.state === 'linked' ? indexedAs ?? link.indexedAs : undefined };
     } catch (error) {
       if (isStatus(error, 412) || isStatus(error, 404)) throw new LinkConflictError(link.recordType, link.crmId, 'etag mismatch');
       throw error;

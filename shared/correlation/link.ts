@@ -62,4 +62,9 @@ export interface SyncLink {
   updatedAt: string;
   /** Storage ETag of the link row: writes are conditional on it (optimistic concurrency). */
   etag?: string;
+  /**
+   * The Graph-side index row known to exist for this link (`mailbox|graphId`), set by the store: the index
+   * is written before a link names a new item, and only then (correlation-store.ts). Not stored.
+   */
+  indexedAs?: string;
 }

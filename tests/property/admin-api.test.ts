@@ -40,7 +40,7 @@ interface Target {
 }
 
 const userIds = () => f.sandbox.seed.users.map((u) => u.systemUserId);
-const ACTIONS = ['approve', 'reject', 'test-and-enable', 'disable'];
+const ACTIONS = ['approve', 'reject', 'test-and-enable', 'disable', 'rotate-client-state'];
 const METHODS_KEYS = ['appointments', 'contacts', 'tasks'];
 
 /** A mailbox id in the route: a seed user, an unknown GUID, or something the {systemUserId:guid} route refuses. */
