@@ -10,7 +10,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime';
 import { applyCrmChange } from '../../shared/sync/crm-to-exchange';
 import { eventually, stays } from '../support/eventually';
 import { sandboxFixture } from '../support/sandbox-fixture';
-import { ownerBind } from '../support/crm';
+import { ownerBind, webhookFault as armWebhookFault } from '../support/crm';
 
 jest.setTimeout(120_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -23,9 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const webhookFault = (fault: Record<string, unknown>) => fetch(`${f.sandbox.manifest.urls.dataverse}/_emulator/webhooks/faults`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault),
-}).then((r) => expect(r.status).toBe(204));
+const webhookFault = (fault: Record<string, unknown>) => armWebhookFault(f.sandbox.manifest.urls.dataverse, fault);
 
 test('a Create delivered after the row\'s Delete creates no item; the row\'s link is its tombstone', async () => {
   const adele = f.user('adele');

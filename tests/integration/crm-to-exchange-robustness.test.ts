@@ -14,7 +14,7 @@ import { EmulatorControls } from '../emulators/common/controls-client';
 import { eventually, stays } from '../support/eventually';
 import { fixture } from '../support/fixtures';
 import { sandboxFixture } from '../support/sandbox-fixture';
-import { ownerBind } from '../support/crm';
+import { ownerBind, webhookFault as armWebhookFault } from '../support/crm';
 
 jest.setTimeout(180_000);
 let f: Awaited<ReturnType<typeof sandboxFixture>>;
@@ -28,9 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => f?.stop());
 
-const webhookFault = (fault: Record<string, unknown>) => fetch(`${f.sandbox.manifest.urls.dataverse}/_emulator/webhooks/faults`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault),
-}).then((r) => expect(r.status).toBe(204));
+const webhookFault = (fault: Record<string, unknown>) => armWebhookFault(f.sandbox.manifest.urls.dataverse, fault);
 const workerRuns = () => f.sandbox.hostOutput.join('').split("Executing 'Functions.syncWorker'").length - 1;
 
 test('duplicated webhook deliveries leave exactly one item', async () => {

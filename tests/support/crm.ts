@@ -18,3 +18,9 @@ export async function untilWorkerQuiet(hostOutput: string[], options: { timeoutM
     expect(quiet).toBe(true);
   }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: options.intervalMs ?? 1500 });
 }
+
+/** Arms a fault on the Dataverse emulator's next webhook deliveries (drop, delay, duplicate…). */
+export async function webhookFault(dataverseUrl: string, fault: Record<string, unknown>): Promise<void> {
+  const r = await fetch(`${dataverseUrl}/_emulator/webhooks/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  expect(r.status).toBe(204);
+}
