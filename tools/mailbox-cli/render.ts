@@ -111,7 +111,7 @@ export class LiveLine {
 /** One line per mailbox of `rotate-client-state`. */
 export function formatRotation(r: ClientStateRotationReport): string {
   if (r.rotated.length === 0) return `${r.displayName}: no Graph subscriptions to rotate (mailbox not enabled, or syncing only tasks, which are polled)`;
-  const done = r.rotated.filter((x) => x.subscriptionId && x.previousRemoved).map((x) => x.recordType);
+  const done = r.rotated.filter((x) => x.subscriptionId && x.previousRemoved).map((x) => x.recordType).sort();
   const failed = r.rotated.filter((x) => x.error).map((x) => `${x.recordType}: ${x.error}`);
   return `${r.displayName}: ${done.length > 0 ? `new clientState for ${done.join(', ')}; the old subscription(s) deleted, old clientStates no longer accepted` : 'nothing rotated'}` +
     (failed.length > 0 ? `\n  FAILED ${failed.join('\n  FAILED ')}` : '');
