@@ -268,9 +268,18 @@ async function update(services: SyncServices, row: CrmRow, read: SyncLink, mailb
     // is the echo of): merging against its stale snapshot would take that echo for a CRM edit and let it win
     // a conflict against a newer Outlook edit. Start over with the current link if so.
     await services.links.assertUnchanged(link);
+    // A row taken from a webhook image may be older than the row is now (closed since, say), and carries no
+    // ETag: now that the merge may write to the CRM, read it — the write is then conditional on its version,
+    // and a row closed meanwhile takes no edits (Dataverse would refuse them: 400, poison).
+    if (row['@odata.etag'] === undefined) {
+      const fresh = await readCrmRow(services.dataverse, mapping, link.crmId, services.lookupColumns);
+      if (!fresh) return { action: 'skipped', reason: 'deletedInCrm' };
+      row = fresh;
+    }
+    const crmNow = crmValues(mapping, row, ctx);
     const graph = graphValues(mapping, current, ctx);
     // A completed or canceled row takes no Exchange edits (closed-rows.ts).
-    const closedMerge = withoutWritesToClosedRow(link.recordType, crm, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crm, graph, mergeBase(read, { crm, exchange: graph }), services.policy.conflict));
+    const closedMerge = withoutWritesToClosedRow(link.recordType, crmNow, isClosedRow(row), mergeThreeWay(mergeFields(mapping), crmNow, graph, mergeBase(read, { crm: crmNow, exchange: graph }), services.policy.conflict));
     merged = closedMerge;
     keptInExchange = closedMerge.keptInExchange.length > 0;
     if (Object.keys(merged.toGraph).length > 0) {
