@@ -1,15 +1,21 @@
 /**
- * Per-mailbox counters an operator sees in the admin API and page: changes applied to Exchange and to the
- * CRM, echoes skipped, initial-sync progress, the last sync time and lag. Added up in memory and written to
+ * Per-mailbox counters an operator sees in the admin API and page: changes in, changes applied to Exchange and
+ * to the CRM, echoes skipped, attempts retried, initial-sync progress, the last sync time and lag. Added up in memory and written to
  * the mailbox row at most every couple of seconds — one row write per change would double the storage cost
  * of a sync, and many workers writing one mailbox's row at once (an initial sync) fight over its ETag.
  * (Failures are recorded at once, with their alert, by the worker.)
  */
 import type { MailboxRegistry } from './mailbox-registry';
 
-type Counted = 'toExchange' | 'toCrm' | 'skippedEcho' | 'initialSyncDone' | 'initialSyncFailed';
+/** `skipped`: a change that needed nothing (not an echo); `retried`: a failed attempt the queue will repeat. */
+type Counted = 'toExchange' | 'toCrm' | 'skippedEcho' | 'skipped' | 'retried' | 'initialSyncDone' | 'initialSyncFailed';
+/** Outcomes that are one change each (changesIn); a retry is the same change again. */
+const CHANGES: ReadonlySet<Counted> = new Set(['toExchange', 'toCrm', 'skippedEcho', 'skipped']);
 
 interface Pending {
+  changesIn: number;
+  retried: number;
+  skipped: number;
   toExchange: number;
   toCrm: number;
   skippedEcho: number;
@@ -29,9 +35,10 @@ export class MailboxCounters {
   /** Counts one outcome; `receivedAt` (when the change reached us) gives the sync lag. */
   record(systemUserId: string, what: Counted, receivedAt?: string): void {
     const key = systemUserId.toLowerCase();
-    const p = this.pending.get(key) ?? { toExchange: 0, toCrm: 0, skippedEcho: 0, initialSyncDone: 0, initialSyncFailed: 0 };
+    const p = this.pending.get(key) ?? { changesIn: 0, retried: 0, skipped: 0, toExchange: 0, toCrm: 0, skippedEcho: 0, initialSyncDone: 0, initialSyncFailed: 0 };
     p[what] += 1;
-    if (what !== 'skippedEcho' && what !== 'initialSyncFailed') {
+    if (CHANGES.has(what)) p.changesIn += 1;
+    if (what === 'toExchange' || what === 'toCrm' || what === 'initialSyncDone') {
       p.lastSyncOn = new Date().toISOString();
       if (receivedAt) p.lastSyncLagMs = Date.now() - Date.parse(receivedAt);
     }
@@ -47,6 +54,8 @@ export class MailboxCounters {
     this.flushing = this.flushing.then(async () => {
       for (const [systemUserId, p] of batch) {
         await this.registry.update(systemUserId, (m) => {
+          m.counters.changesIn = (m.counters.changesIn ?? 0) + p.changesIn;
+          m.counters.retried = (m.counters.retried ?? 0) + p.retried;
           m.counters.toExchange += p.toExchange;
           m.counters.toCrm += p.toCrm;
           m.counters.skippedEcho += p.skippedEcho;

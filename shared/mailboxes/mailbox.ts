@@ -34,7 +34,12 @@ export interface Mailbox {
   lastSyncLagMs?: number | null;
   lastError: string | null;
   initialSync: { total: number; done: number; failed: number };
-  counters: { toExchange: number; toCrm: number; skippedEcho: number; failed: number };
+  /**
+   * What the sync saw for this mailbox since it was registered: changes in (every change attributed to it:
+   * applied, skipped or parked), applied per direction, skipped as echoes of our own writes, attempts retried,
+   * and changes parked in the poison queue (`failed`). Rows written before a counter existed lack it (read as 0).
+   */
+  counters: { changesIn?: number; toExchange: number; toCrm: number; skippedEcho: number; retried?: number; failed: number };
   alerts: MailboxAlert[];
 }
 
@@ -62,7 +67,7 @@ export function newMailbox(user: { systemUserId: string; displayName: string; em
     lastSyncOn: null,
     lastError: null,
     initialSync: { total: 0, done: 0, failed: 0 },
-    counters: { toExchange: 0, toCrm: 0, skippedEcho: 0, failed: 0 },
+    counters: { changesIn: 0, toExchange: 0, toCrm: 0, skippedEcho: 0, retried: 0, failed: 0 },
     alerts: [],
   };
 }

@@ -85,7 +85,10 @@ async function applyWorkItem(services: SyncServices, item: WorkItem, message: un
     itemLog.log(lastAttempt ? 'error' : 'warning', lastAttempt ? 'work item failed for good' : 'work item failed, will retry', {
       error: error.message, errorType: error.name, dequeueCount: env.dequeueCount,
     });
-    if (!lastAttempt) throw error;
+    if (!lastAttempt) {
+      await countRetry(services, env, item).catch(() => undefined); // best effort, like every counter
+      throw error;
+    }
     await env.poison({ reason: error.message, errorType: error.name, attempts: env.dequeueCount, failedAt: new Date().toISOString(), correlationId: item.correlationId, message });
     await recordFailure(services, item, error.message).catch((e) => itemLog.log('warning', 'could not record the failure', { error: String(e) }));
     if (item.kind === 'crmChange' && item.initialSyncOf) await countInitialSync(services, env, item.initialSyncOf, 'failed');
@@ -114,6 +117,7 @@ async function recordFailure(services: SyncServices, item: WorkItem, reason: str
   if (!link) return;
   await services.links.update({ ...link, lastError: reason, lastErrorAt: new Date().toISOString() }).catch(() => undefined);
   await services.mailboxes.update(link.ownerSystemUserId, (m) => {
+    m.counters.changesIn = (m.counters.changesIn ?? 0) + 1;
     m.counters.failed += 1;
     m.lastError = reason;
     m.alerts = [{ time: new Date().toISOString(), severity: 'error' as const, message: `A ${link.recordType} change could not be synced and was parked in the poison queue: ${reason}` }, ...m.alerts].slice(0, 20);
@@ -140,8 +144,15 @@ async function countInitialSync(services: SyncServices, env: WorkerEnvironment, 
 function countOutcome(env: WorkerEnvironment, item: WorkItem, outcome: SyncOutcome): void {
   if (!env.counters || !outcome.systemUserId || (item.kind !== 'crmChange' && item.kind !== 'graphChange')) return;
   if (outcome.action === 'skipped') {
-    if (outcome.reason === 'staleOrEcho') env.counters.record(outcome.systemUserId, 'skippedEcho');
+    env.counters.record(outcome.systemUserId, outcome.reason === 'staleOrEcho' ? 'skippedEcho' : 'skipped');
     return;
   }
   env.counters.record(outcome.systemUserId, item.kind === 'crmChange' ? 'toExchange' : 'toCrm', item.receivedAt);
+}
+
+/** A failed attempt the queue will repeat, counted on the mailbox of the item's link (when it has one). */
+async function countRetry(services: SyncServices, env: WorkerEnvironment, item: WorkItem): Promise<void> {
+  if (!env.counters) return;
+  const link = await linkOf(services, item);
+  if (link) env.counters.record(link.ownerSystemUserId, 'retried');
 }

@@ -18,7 +18,7 @@
   /** @typedef {{ systemUserId: string, displayName: string, emailAddress: string, entraObjectId: string, timeZone?: string, todoListId?: string,
    *   syncMethods: Record<'appointments'|'contacts'|'tasks', 'serverSideSync'|'none'>, approval: 'pending'|'approved'|'rejected',
    *   actStatus: 'notRun'|'running'|'success'|'failure', enabled: boolean, lastTestedOn: string|null, lastSyncOn: string|null, lastError: string|null,
-   *   initialSync: { total: number, done: number, failed: number }, counters: { toExchange: number, toCrm: number, skippedEcho: number, failed: number },
+   *   initialSync: { total: number, done: number, failed: number }, counters: { changesIn?: number, toExchange: number, toCrm: number, skippedEcho: number, retried?: number, failed: number },
    *   alerts: Alert[] }} Mailbox */
 
   const state = {
@@ -340,7 +340,7 @@
       fact('Time zone', m.timeZone || '—');
       fact('Last tested', full(m.lastTestedOn) || '—');
       fact('Last sync', full(m.lastSyncOn) || '—');
-      fact('Synced', `${m.counters.toExchange} to Exchange · ${m.counters.toCrm} to CRM · ${m.counters.skippedEcho} echoes skipped · ${m.counters.failed} failed`);
+      fact('Synced', `${m.counters.changesIn ?? 0} changes in · ${m.counters.toExchange} to Exchange · ${m.counters.toCrm} to CRM · ${m.counters.skippedEcho} echoes skipped · ${m.counters.retried ?? 0} retried · ${m.counters.failed} poisoned`);
       const list = h('ul', { class: 'alert-list' }, ...m.alerts.map((a) => h('li', { class: 'alert-item' },
         h('span', { class: `sev sev-${a.severity}`, title: a.severity }), h('span', { class: 'alert-time' }, full(a.time)), h('span', {}, a.message))));
       details = /** @type {HTMLTableRowElement} */ (h('tr', { class: 'details', 'data-details-for': m.systemUserId },

@@ -155,6 +155,13 @@ test('a change that keeps failing is retried, then parked in the poison queue wi
     const mailbox = await f.registry.get(adele.systemUserId);
     expect(mailbox!.alerts[0]!.message).toMatch(/poison/);
     expect(mailbox!.counters.failed).toBeGreaterThanOrEqual(1);
+    // The four attempts before the last are counted as retries (batched counters: within a flush), the change once.
+    await eventually(async () => expect((await f.registry.get(adele.systemUserId))!.counters).toMatchObject({
+      retried: expect.any(Number), changesIn: expect.any(Number),
+    }));
+    const counters = (await f.registry.get(adele.systemUserId))!.counters;
+    expect(counters.retried).toBeGreaterThanOrEqual(4);
+    expect(counters.changesIn).toBeGreaterThanOrEqual(counters.toExchange + counters.skippedEcho + counters.failed);
     expect((await f.todoTasks('adele')).filter(f.linkedTo(id))).toHaveLength(0);
   } finally {
     await graphControls.clearFaults();

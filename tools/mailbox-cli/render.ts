@@ -70,7 +70,7 @@ export function formatMailbox(m: Mailbox): string {
     ['Last tested', when(m.lastTestedOn)],
     ['Last sync', when(m.lastSyncOn)],
     ['Initial sync', m.initialSync.total === 0 ? '-' : progressBar(m.initialSync)],
-    ['Counters', `to Exchange ${m.counters.toExchange}, to CRM ${m.counters.toCrm}, echoes skipped ${m.counters.skippedEcho}, failed ${m.counters.failed}`],
+    ['Counters', `changes in ${m.counters.changesIn ?? 0}, to Exchange ${m.counters.toExchange}, to CRM ${m.counters.toCrm}, echoes skipped ${m.counters.skippedEcho}, retried ${m.counters.retried ?? 0}, poisoned ${m.counters.failed}`],
   ];
   if (m.timeZone) rows.push(['Time zone', m.timeZone]);
   if (m.lastError) rows.push(['Last error', m.lastError]);
