@@ -39,11 +39,7 @@ test('completing a To Do task in the mailbox completes the CRM task', async () =
   const adele = f.user('adele');
   const crm = f.people.crmAs(adele.systemUserId);
   const id = await crm.create({ collection: 'tasks', data: { subject: 'Send the contract', ...ownerBind(adele.systemUserId) } }) as string;
-  const task = await eventually(async () => {
-    const [t] = (await f.todoTasks('adele')).filter(f.linkedTo(id));
-    expect(t).toBeDefined();
-    return t!;
-  });
+  const task = await f.syncedTodoTask('adele', id);
   const listId = await f.defaultListId('adele');
   await f.people.graph.api(`/users/${adele.entraObjectId}/todo/lists/${listId}/tasks/${task.id}`).patch({ status: 'completed' });
   const row = await eventually(async () => {
@@ -121,11 +117,7 @@ test('deletes in the mailbox follow the per-type rules: a To Do task deleted →
   const adele = f.user('adele');
   const crm = f.people.crmAs(adele.systemUserId);
   const taskId = await crm.create({ collection: 'tasks', data: { subject: 'Delete me in To Do', ...ownerBind(adele.systemUserId) } }) as string;
-  const task = await eventually(async () => {
-    const [t] = (await f.todoTasks('adele')).filter(f.linkedTo(taskId));
-    expect(t).toBeDefined();
-    return t!;
-  });
+  const task = await f.syncedTodoTask('adele', taskId);
   const listId = await f.defaultListId('adele');
   await f.people.graph.api(`/users/${adele.entraObjectId}/todo/lists/${listId}/tasks/${task.id}`).delete();
   await eventually(async () => {

@@ -92,11 +92,7 @@ test('a 410 on the To Do delta token falls back to a full resync that still conv
   const adele = f.user('adele');
   const crm = f.people.crmAs(adele.systemUserId);
   const id = await crm.create({ collection: 'tasks', data: { subject: 'Resync me', 'ownerid@odata.bind': `/systemusers(${adele.systemUserId})` } }) as string;
-  const task = await eventually(async () => {
-    const [t] = (await f.todoTasks('adele')).filter(f.linkedTo(id));
-    expect(t).toBeDefined();
-    return t!;
-  });
+  const task = await f.syncedTodoTask('adele', id);
   // A poll has stored a delta link by now; expire it, then complete the task in Outlook.
   await eventually(async () => expect(await rt.deltaCursors.get(adele.entraObjectId, 'task')).toBeDefined());
   await control(`/_emulator/mailboxes/${adele.entraObjectId}/expire-delta-tokens`);

@@ -6,6 +6,7 @@ import { MailboxRegistry } from '../../shared/mailboxes/mailbox-registry';
 import { newMailbox, type Mailbox } from '../../shared/mailboxes/mailbox';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../tools/sandbox/sandbox';
 import { peopleClients } from './people';
+import { eventually } from './eventually';
 
 export type SeedUserName = 'adele' | 'alex' | 'megan';
 
@@ -44,5 +45,12 @@ export async function sandboxFixture(options: SandboxOptions = {}) {
 
   const linkedTo = (crmId: string) => (t: Record<string, any>) => (t.linkedResources ?? []).some((r: { externalId?: string }) => r.externalId === crmId); // eslint-disable-line @typescript-eslint/no-explicit-any
 
-  return { sandbox, people, registry, user, enable, defaultListId, todoTasks, linkedTo, stop: () => sandbox.stop() };
+  /** The To Do task the sync made for a CRM task, once it is there. */
+  const syncedTodoTask = (name: SeedUserName, crmId: string) => eventually(async () => {
+    const [t] = (await todoTasks(name)).filter(linkedTo(crmId));
+    expect(t).toBeDefined();
+    return t!;
+  });
+
+  return { sandbox, people, registry, user, enable, defaultListId, todoTasks, linkedTo, syncedTodoTask, stop: () => sandbox.stop() };
 }
