@@ -12,7 +12,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import path from 'node:path';
 import { loadConfig } from '../shared/config';
-import { newMailbox, type Mailbox } from '../shared/mailboxes/mailbox';
+import type { Mailbox } from '../shared/mailboxes/mailbox';
 import { createRuntime, type Runtime } from '../shared/runtime';
 import { queueClient } from '../shared/storage';
 import { EmulatorControls } from '../tests/emulators/common/controls-client';
@@ -24,6 +24,7 @@ import { CommitLog } from './commit-log';
 import { childPids, CpuMeter, sampleProcess, type ProcessSample } from './host-process';
 import { People } from './people';
 import { startStorageProxy, type StorageProxy } from './storage-proxy';
+import { markEnabled } from '../tests/support/enabled-mailbox';
 
 export const ALL_TYPES: Mailbox['syncMethods'] = { appointments: 'serverSideSync', contacts: 'serverSideSync', tasks: 'serverSideSync' };
 /** A schedule that never fires during a run (timers the scenario does not exercise stay quiet). */
@@ -174,16 +175,7 @@ export class Environment {
   /** Enables a user's mailbox as Test & Enable leaves it, and creates its Graph subscriptions. */
   async enable(user: SeedUser, syncMethods: Partial<Mailbox['syncMethods']>): Promise<Mailbox> {
     const { mailboxes, graph } = this.runtime.services;
-    await mailboxes.ensure(newMailbox({ systemUserId: user.systemUserId, displayName: user.displayName, emailAddress: user.userPrincipalName, entraObjectId: user.entraObjectId }));
-    const todoListId = await graph.defaultTodoListId(user.entraObjectId);
-    const mailbox = (await mailboxes.update(user.systemUserId, (m) => {
-      m.syncMethods = { appointments: 'none', contacts: 'none', tasks: 'none', ...syncMethods };
-      m.approval = 'approved';
-      m.actStatus = 'success';
-      m.enabled = true;
-      m.timeZone = user.timeZone;
-      m.todoListId = todoListId;
-    }))!;
+    const mailbox = await markEnabled(mailboxes, user, syncMethods, await graph.defaultTodoListId(user.entraObjectId));
     await this.runtime.subscriptions.ensureForMailbox(mailbox);
     this.mailboxes.push(mailbox);
     return mailbox;

@@ -10,7 +10,7 @@
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { loadConfig } from '../shared/config';
-import { newMailbox, type Mailbox } from '../shared/mailboxes/mailbox';
+import type { Mailbox } from '../shared/mailboxes/mailbox';
 import { mappingContext } from '../shared/sync/record-values';
 import type { MappingContext } from '../shared/mappings';
 import { createRuntime, type Runtime } from '../shared/runtime';
@@ -20,6 +20,7 @@ import { EmulatorControls } from '../tests/emulators/common/controls-client';
 import type { SeedUser } from '../tests/emulators/seed';
 import { HostTracker } from './host-tracker';
 import { PeopleApi } from './people-api';
+import { markEnabled } from '../tests/support/enabled-mailbox';
 
 /** A schedule that does not fire during a run: the soak runs the reconciliation passes itself. */
 export const NEVER = '0 0 0 1 1 *';
@@ -88,15 +89,7 @@ export async function startSoakEnv(mailboxCount: number, log: (line: string) => 
     for (const user of users.enabled) {
       const lists = await people.graph('GET', `/users/${user.entraObjectId}/todo/lists`);
       const todoListId = (lists.body.value as Array<{ id: string; wellknownListName: string }>).find((l) => l.wellknownListName === 'defaultList')!.id;
-      await rt.services.mailboxes.ensure(newMailbox({ systemUserId: user.systemUserId, displayName: user.displayName, emailAddress: user.userPrincipalName, entraObjectId: user.entraObjectId }));
-      const mailbox = (await rt.services.mailboxes.update(user.systemUserId, (m) => {
-        m.syncMethods = { appointments: 'serverSideSync', contacts: 'serverSideSync', tasks: 'serverSideSync' };
-        m.approval = 'approved';
-        m.actStatus = 'success';
-        m.enabled = true;
-        m.timeZone = user.timeZone;
-        m.todoListId = todoListId;
-      }))!;
+      const mailbox = await markEnabled(rt.services.mailboxes, user, { appointments: 'serverSideSync', contacts: 'serverSideSync', tasks: 'serverSideSync' }, todoListId);
       await rt.subscriptions.ensureForMailbox(mailbox);
       mailboxes.push(mailbox);
     }

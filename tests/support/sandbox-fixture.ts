@@ -3,10 +3,11 @@
  * a mailbox through the shared/ API (the admin flow has its own tests) and to read mailboxes as Outlook.
  */
 import { MailboxRegistry } from '../../shared/mailboxes/mailbox-registry';
-import { newMailbox, type Mailbox } from '../../shared/mailboxes/mailbox';
+import type { Mailbox } from '../../shared/mailboxes/mailbox';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../tools/sandbox/sandbox';
 import { peopleClients } from './people';
 import { eventually } from './eventually';
+import { markEnabled } from './enabled-mailbox';
 
 export type SeedUserName = 'adele' | 'alex' | 'megan';
 
@@ -23,17 +24,7 @@ export async function sandboxFixture(options: SandboxOptions = {}) {
 
   /** Enables a user's mailbox for the given record types, as Test & Enable would leave it. */
   async function enable(name: SeedUserName, types: Partial<Mailbox['syncMethods']> = { appointments: 'serverSideSync', contacts: 'serverSideSync', tasks: 'serverSideSync' }): Promise<Mailbox> {
-    const u = user(name);
-    await registry.ensure(newMailbox({ systemUserId: u.systemUserId, displayName: u.displayName, emailAddress: u.userPrincipalName, entraObjectId: u.entraObjectId }));
-    const todoListId = await defaultListId(name);
-    return (await registry.update(u.systemUserId, (m) => {
-      m.syncMethods = { appointments: 'none', contacts: 'none', tasks: 'none', ...types };
-      m.approval = 'approved';
-      m.actStatus = 'success';
-      m.enabled = true;
-      m.timeZone = u.timeZone;
-      m.todoListId = todoListId;
-    }))!;
+    return markEnabled(registry, user(name), types, await defaultListId(name));
   }
 
   /** The To Do tasks of a user's default list, with their linked resources. */
