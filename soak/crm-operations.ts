@@ -51,20 +51,24 @@ function isReadOnlyRefusal(error: unknown): boolean {
   return error instanceof ApiError && error.status === 400 && (error.body as { error?: { code?: string } } | undefined)?.error?.code === READ_ONLY;
 }
 
-/** The row was closed between the user's read and their edit (by the sync, from Outlook): CRM refused the edit. */
-export class ClosedMeanwhileError extends Error {}
-
-async function patch(ctx: OpContext, record: SoakRecord, before: CrmRow, data: CrmRow, fields: string[], n: number): Promise<CrmRow> {
-  let res;
+/**
+ * A CRM user's PATCH of a row: undefined when CRM refused it as read-only — the sync closed the row (completed
+ * from Outlook) between the user's read and their edit, which makes the operation a skipped one, not an error.
+ */
+async function userPatch(ctx: OpContext, record: SoakRecord, target: string, data: CrmRow, headers: Record<string, string>) {
   try {
-    res = await ctx.env.people.crm(record.owner, 'PATCH', `${path(record)}${select(record.recordType)}`, data, { prefer: 'return=representation,odata.include-annotations="OData.Community.Display.V1.FormattedValue"', 'if-match': '*' });
+    return await ctx.env.people.crm(record.owner, 'PATCH', target, data, headers);
   } catch (error) {
-    if (isReadOnlyRefusal(error)) {
-      record.closedAt ??= Date.now();
-      throw new ClosedMeanwhileError((error as Error).message);
-    }
-    throw error;
+    if (!isReadOnlyRefusal(error)) throw error;
+    record.closedAt ??= Date.now();
+    return undefined;
   }
+}
+
+/** The user's edit, recorded with what each field showed before; undefined when refused (closed meanwhile). */
+async function patch(ctx: OpContext, record: SoakRecord, before: CrmRow, data: CrmRow, fields: string[], n: number): Promise<CrmRow | undefined> {
+  const res = await userPatch(ctx, record, `${path(record)}${select(record.recordType)}`, data, { prefer: 'return=representation,odata.include-annotations="OData.Community.Display.V1.FormattedValue"', 'if-match': '*' });
+  if (!res) return undefined;
   const after = res.body as CrmRow;
   const mctx = ctx.env.ctxOf(ownerUser(ctx, record));
   for (const field of fields) {
@@ -118,12 +122,7 @@ export async function crmUpdate(ctx: OpContext, n: number): Promise<OpOutcome> {
     const fields = someFields(ctx, EDITABLE_FIELDS[record.recordType], 'crm');
     const user = ownerUser(ctx, record);
     const data = Object.assign({}, ...fields.map((f) => f.crm!(ctx.values, n, user))) as CrmRow;
-    try {
-      await patch(ctx, record, row, data, fields.map((f) => f.name), n);
-    } catch (error) {
-      if (error instanceof ClosedMeanwhileError) return { ...base, applied: false, skipped: 'closed' };
-      throw error;
-    }
+    if (!(await patch(ctx, record, row, data, fields.map((f) => f.name), n))) return { ...base, applied: false, skipped: 'closed' };
     return { ...base, applied: true };
   });
 }
@@ -140,7 +139,7 @@ export async function crmTaskState(ctx: OpContext, n: number): Promise<OpOutcome
     const target = row.statecode === 1 ? CRM_TASK_STATE.notStarted
       : row.statuscode !== 3 && ctx.rng.chance(0.3) ? CRM_TASK_STATE.inProgress : CRM_TASK_STATE.completed;
     // A closed task is read-only: reopening is the one change it takes (its state, alone).
-    await patch(ctx, record, row, { ...target }, ['status'], n);
+    if (!(await patch(ctx, record, row, { ...target }, ['status'], n))) return { ...base, applied: false, skipped: 'closed' };
     if (target.statecode === 1) {
       record.everCompleted = true;
       record.closedAt ??= Date.now();
@@ -160,12 +159,7 @@ export async function crmCloseAppointment(ctx: OpContext, n: number): Promise<Op
     const row = await readRow(ctx, record);
     if (!row) return { ...base, applied: false, skipped: 'gone' };
     if (record.closedAt) return { ...base, applied: false, skipped: 'closed' };
-    try {
-      await patch(ctx, record, row, { ...APPOINTMENT_COMPLETED }, ['showAs'], n);
-    } catch (error) {
-      if (error instanceof ClosedMeanwhileError) return { ...base, applied: false, skipped: 'closed' };
-      throw error;
-    }
+    if (!(await patch(ctx, record, row, { ...APPOINTMENT_COMPLETED }, ['showAs'], n))) return { ...base, applied: false, skipped: 'closed' };
     record.closedAt = Date.now();
     return { ...base, applied: true };
   });
@@ -202,13 +196,7 @@ export async function crmOwnerChange(ctx: OpContext): Promise<OpOutcome> {
     if (record.closedAt) return { ...base, applied: false, skipped: 'closed' };
     const from = record.owner;
     const to = pickOwner(ctx, from);
-    try {
-      await ctx.env.people.crm(from, 'PATCH', path(record), { 'ownerid@odata.bind': `/systemusers(${to.systemUserId})` }, { 'if-match': '*' });
-    } catch (error) {
-      if (!isReadOnlyRefusal(error)) throw error;
-      record.closedAt ??= Date.now();
-      return { ...base, applied: false, skipped: 'closed' };
-    }
+    if (!(await userPatch(ctx, record, path(record), { 'ownerid@odata.bind': `/systemusers(${to.systemUserId})` }, { 'if-match': '*' }))) return { ...base, applied: false, skipped: 'closed' };
     record.owner = to.systemUserId.toLowerCase();
     record.ownerChanges.push({ at: Date.now(), from, to: record.owner });
     return { ...base, applied: true };
