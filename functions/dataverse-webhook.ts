@@ -12,7 +12,7 @@ const workQueue = output.storageQueue({ queueName: '%SYNC_WORK_QUEUE%', connecti
 /**
  * POST /api/webhooks/dataverse — the URL of the Dataverse service endpoint (WebhookKey auth: its `code` is
  * this function's key). Answers 202 once the work item is handed to the queue binding — or, with `skipped: 'echo'`
- * and nothing enqueued, when the delivery is an echo of our own write or stale (shared/webhooks/echoes.ts).
+ * and nothing enqueued, when the delivery is an echo of our own write or stale (shared/sync/echoes.ts).
  */
 export async function dataverseWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const correlationId = deliveryCorrelationId(request.headers.get('x-ms-correlation-request-id'));

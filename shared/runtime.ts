@@ -25,7 +25,7 @@ import { crmPatch, crmSelect } from './sync/record-values';
 import type { SyncServices } from './sync/sync-services';
 import { DEFAULT_SYNC_POLICY } from './sync/sync-policy';
 import { WorkQueue } from './sync/work-queue';
-import type { EchoCheck } from './webhooks/echoes';
+import type { EchoCheck } from './sync/echoes';
 
 export interface Runtime {
   config: SyncConfig;

@@ -17,7 +17,7 @@ import { DataverseRequestError } from '../dataverse/dataverse-errors';
 import { syncsRecordType, type Mailbox } from '../mailboxes/mailbox';
 import type { CrmRow, RecordType } from '../mappings/field-mapping';
 import type { Runtime } from '../runtime';
-import { withoutGraphEchoes } from '../webhooks/echoes';
+import { withoutGraphEchoes } from './echoes';
 import { runDeltaRound } from './delta-round';
 import { RECORD_TYPES, type CrmChange, type GraphChangeItem } from './work-item';
 

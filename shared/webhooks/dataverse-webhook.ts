@@ -3,7 +3,7 @@
  * optional shared-secret header (HttpHeader auth; the WebhookKey `code` is checked by the Functions host
  * as a function key), parse and validate the RemoteExecutionContext, and produce the work item to enqueue.
  * Any failure is a BadRequestError: answered 4xx, nothing enqueued. A delivery that only echoes our own write
- * (or is stale) is recognised by `crmEcho` (shared/webhooks/echoes.ts): answered 2xx, nothing enqueued.
+ * (or is stale) is recognised by `crmEcho` (shared/sync/echoes.ts): answered 2xx, nothing enqueued.
  */
 import { randomUUID } from 'node:crypto';
 import { BadRequestError } from '../errors';
@@ -54,4 +54,4 @@ export function acceptDataverseDelivery(delivery: DataverseDelivery, secrets: re
   });
 }
 
-export { crmEcho, type CrmEchoVerdict } from './echoes';
+export { crmEcho, type CrmEchoVerdict } from '../sync/echoes';

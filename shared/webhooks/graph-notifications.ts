@@ -4,7 +4,7 @@
  * - a change-notification batch: each notification's clientState is checked, in constant time, against
  *   the secret stored for its subscription; notifications for unknown subscriptions or with a wrong
  *   clientState are dropped (still answered 202, counted and logged — Graph would otherwise retry them);
- *   valid ones become work items — except our own writes echoing (shared/webhooks/echoes.ts): a `created` or
+ *   valid ones become work items — except our own writes echoing (shared/sync/echoes.ts): a `created` or
  *   `updated` notification whose etag is the one the link recorded enqueues nothing;
  * - lifecycle notifications (reauthorizationRequired, subscriptionRemoved, missed) become lifecycle work items.
  * A body that is not a notification batch is a BadRequestError (400), and nothing is enqueued.
@@ -14,7 +14,7 @@ import { BadRequestError } from '../errors';
 import { matchesAnySecret } from '../secrets';
 import type { StoredSubscription } from '../subscriptions/subscription-store';
 import { MAX_WORK_ITEM_BYTES, type GraphChangeItem, type GraphLifecycleItem } from '../sync/work-item';
-import { GRAPH_ECHO_BUDGET_MS, withoutGraphEchoes, type EchoCheck } from './echoes';
+import { GRAPH_ECHO_BUDGET_MS, withoutGraphEchoes, type EchoCheck } from '../sync/echoes';
 
 export const MAX_NOTIFICATION_BODY_BYTES = 1024 * 1024;
 /** Graph item ids are a few hundred characters at most; the link index keys them (base64) in a 1 KB row key. */

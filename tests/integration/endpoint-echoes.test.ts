@@ -1,5 +1,5 @@
 /**
- * Echoes recognised where they arrive (shared/webhooks/echoes.ts), through the whole sandbox: Graph's
+ * Echoes recognised where they arrive (shared/sync/echoes.ts), through the whole sandbox: Graph's
  * `created` + `updated` notifications of our own create, the `updated` of our own update, and the Dataverse
  * webhook of our own CRM write enqueue nothing once the link records the write — one work item per synced
  * change — while real edits on either side still sync. The skipped echoes are still counted on the mailbox.

@@ -1,7 +1,7 @@
 import type { SyncLink } from '../../shared/correlation/link';
 import type { StoredSubscription } from '../../shared/subscriptions/subscription-store';
 import type { CrmChange, GraphChangeItem, GraphLifecycleItem } from '../../shared/sync/work-item';
-import { crmEcho, isCrmEcho, isGraphEcho, withoutGraphEchoes, type EchoCheck, type LinkReader } from '../../shared/webhooks/echoes';
+import { crmEcho, isCrmEcho, isGraphEcho, withoutGraphEchoes, type EchoCheck, type LinkReader } from '../../shared/sync/echoes';
 import { acceptNotifications, parseNotificationBatch } from '../../shared/webhooks/graph-notifications';
 
 const MAILBOX = '3f6e2a90-1b7c-4d5e-8f21-0a9b8c7d6e51';

@@ -13,8 +13,8 @@
  */
 import type { SyncLink } from '../correlation/link';
 import type { RecordType } from '../mappings/field-mapping';
-import { isNotNewer } from '../sync/decide';
-import type { CrmChange, GraphChangeItem, GraphLifecycleItem } from '../sync/work-item';
+import { isNotNewer } from './decide';
+import type { CrmChange, GraphChangeItem, GraphLifecycleItem } from './work-item';
 
 /** The correlation store's reads the endpoints need (CorrelationStore has them). */
 export interface LinkReader {
